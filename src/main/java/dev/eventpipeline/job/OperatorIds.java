@@ -1,0 +1,40 @@
+package dev.eventpipeline.job;
+
+import dev.eventpipeline.config.WindowSpec;
+
+/**
+ * Stable operator uids and display names. A uid maps an operator to its state in a savepoint, so
+ * none of these may change once a job has run; a new window spec gets a new uid of its own.
+ */
+public final class OperatorIds {
+
+    public static final String SOURCE_UID = "event-source";
+    public static final String SOURCE_NAME = "Event source";
+
+    public static final String VALIDATE_UID = "validate-events";
+    public static final String VALIDATE_NAME = "Validate events";
+
+    public static final String DEDUP_UID = "dedup-by-id";
+    public static final String DEDUP_NAME = "Deduplicate by id";
+
+    public static final String LATE_ROUTER_UID = "route-late-events";
+    public static final String LATE_ROUTER_NAME = "Route late events";
+
+    public static final String RESULTS_SINK_UID = "aggregates-sink";
+    public static final String RESULTS_SINK_NAME = "Aggregates sink";
+
+    public static final String DEAD_LETTER_SINK_UID = "dead-letter-sink";
+    public static final String DEAD_LETTER_SINK_NAME = "Dead-letter sink";
+
+    private OperatorIds() {}
+
+    /** The uid of one window spec's operator, e.g. {@code window-sliding-300s-60s}. */
+    public static String windowUid(WindowSpec spec) {
+        return "window-" + spec.label().replace(':', '-').replace('/', '-');
+    }
+
+    /** The display name of one window spec's operator. */
+    public static String windowName(WindowSpec spec) {
+        return "Window " + spec.label();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.eventpipeline.metrics;
+
+/**
+ * Names of the job's own metrics and accumulators, kept in one place so dashboards, alert rules and
+ * tests agree. Counters live on the operator metric groups; each contract count also exists as an
+ * accumulator of the same name, so a finished job's result carries the totals.
+ *
+ * <p>The contract's balance is {@code recordsIn = invalidRecords + duplicateRecords + lateRecords +
+ * acceptedRecords}. A record on which parsing threw counts as invalid and is dead-lettered with
+ * reason {@code failed}, so the balance holds for it too.
+ */
+public final class PipelineMetrics {
+
+    /** Every record read from the source. */
+    public static final String RECORDS_IN = "recordsIn";
+
+    /** Records that broke the data contract (including those on which parsing threw). */
+    public static final String INVALID = "invalidRecords";
+
+    /** Records on which a stage threw; a subset of {@link #INVALID} for the parse stage. */
+    public static final String FAILED = "failedRecords";
+
+    /** Records dropped because their id was seen before within the dedup TTL. */
+    public static final String DUPLICATES = "duplicateRecords";
+
+    /** Records whose earliest-ending window had closed. */
+    public static final String LATE = "lateRecords";
+
+    /** Records counted in their windows. */
+    public static final String ACCEPTED = "acceptedRecords";
+
+    /** Dead letters handed to the dead-letter sink, per {@code reason} label. */
+    public static final String DEAD_LETTERS_WRITTEN = "deadLettersWritten";
+
+    /** Window results handed to the results sink. */
+    public static final String AGGREGATES_WRITTEN = "aggregatesWritten";
+
+    /** Label (metric group key) that carries a dead letter's reason. */
+    public static final String REASON_GROUP = "reason";
+
+    /** Processing time minus the current watermark, in milliseconds. */
+    public static final String EVENT_TIME_LAG = "eventTimeLagMs";
+
+    /** Entries created in the dedup state (one per distinct id stored). */
+    public static final String DEDUP_IDS_STORED = "dedupIdsStored";
+
+    private PipelineMetrics() {}
+}

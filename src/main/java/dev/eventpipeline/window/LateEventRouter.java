@@ -1,0 +1,82 @@
+package dev.eventpipeline.window;
+
+import dev.eventpipeline.config.WindowSpec;
+import dev.eventpipeline.metrics.PipelineMetrics;
+import dev.eventpipeline.model.DeadLetter;
+import dev.eventpipeline.model.Event;
+
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+import java.util.List;
+
+/**
+ * Decides, before any window operator sees an event, whether it is late: when the earliest-ending
+ * window that contains its timestamp, among all window specs, has already closed. Late events go to
+ * the dead letters with reason {@code late}; the rest are accepted and reach every window.
+ *
+ * <p>The test is the window operator's own: a window is closed once {@code end - 1 +
+ * allowedLateness <= watermark}. This operator's watermark is never behind the one the window
+ * operators see when the event reaches them, so an event accepted here is never dropped there; and
+ * as every other window containing the event ends no earlier, an event is counted in all of its
+ * windows or in none.
+ */
+public class LateEventRouter extends ProcessFunction<Event, Event> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Cause written in the {@code dlq.error} header of late events. */
+    public static final String LATE_ERROR = "window already closed";
+
+    private final WindowSpec[] specs;
+    private final long allowedLatenessMillis;
+    private final OutputTag<DeadLetter> deadLetters;
+
+    private transient Counter late;
+    private transient Counter accepted;
+    private transient LongCounter lateTotal;
+    private transient LongCounter acceptedTotal;
+
+    public LateEventRouter(
+            List<WindowSpec> specs, long allowedLatenessMillis, OutputTag<DeadLetter> deadLetters) {
+        this.specs = specs.toArray(new WindowSpec[0]);
+        this.allowedLatenessMillis = allowedLatenessMillis;
+        this.deadLetters = deadLetters;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        late = getRuntimeContext().getMetricGroup().counter(PipelineMetrics.LATE);
+        accepted = getRuntimeContext().getMetricGroup().counter(PipelineMetrics.ACCEPTED);
+        lateTotal = getRuntimeContext().getLongCounter(PipelineMetrics.LATE);
+        acceptedTotal = getRuntimeContext().getLongCounter(PipelineMetrics.ACCEPTED);
+    }
+
+    @Override
+    public void processElement(Event event, Context ctx, Collector<Event> out) {
+        if (isLate(event.timestamp, ctx.timerService().currentWatermark())) {
+            late.inc();
+            lateTotal.add(1);
+            ctx.output(deadLetters, new DeadLetter(event.raw, DeadLetter.LATE, LATE_ERROR));
+        } else {
+            accepted.inc();
+            acceptedTotal.add(1);
+            out.collect(event);
+        }
+    }
+
+    /**
+     * Whether the earliest-ending window containing {@code timestamp} closed at {@code watermark}.
+     */
+    public boolean isLate(long timestamp, long watermark) {
+        long earliestEnd = Long.MAX_VALUE;
+        for (WindowSpec spec : specs) {
+            earliestEnd = Math.min(earliestEnd, spec.earliestEndContaining(timestamp));
+        }
+        return earliestEnd - 1 + allowedLatenessMillis <= watermark;
+    }
+}
