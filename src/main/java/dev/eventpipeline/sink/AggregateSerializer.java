@@ -38,7 +38,9 @@ public class AggregateSerializer implements KafkaRecordSerializationSchema<Windo
         return new ProducerRecord<>(
                 topic,
                 null,
-                timestamp != null && timestamp >= 0 ? timestamp : null,
+                // The broker's write time, not the window's: event time may lie further back than
+                // the topic's retention, which would delete the result as soon as it is written.
+                null,
                 result.key.getBytes(StandardCharsets.UTF_8),
                 AggregateJson.toJson(result));
     }
