@@ -244,6 +244,17 @@ final class ClusterTestRun {
         return counters.get();
     }
 
+    /**
+     * Waits until the job's validation operator has counted {@code count} records in since the
+     * tasks started, so the job has read everything produced so far.
+     */
+    static void awaitRecordsIn(FlinkCluster cluster, String jobId, long count, Duration timeout) {
+        FlinkCluster.awaitCondition(
+                count + " records read by job " + jobId,
+                timeout,
+                () -> cluster.metricSum(jobId, PipelineMetrics.RECORDS_IN) >= count);
+    }
+
     private static JsonNode parse(byte[] value) {
         try {
             return JSON.readTree(value);
