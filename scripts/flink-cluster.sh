@@ -7,7 +7,8 @@
 # State lives under ${EVENT_PIPELINE_HOME:-<repo>/.local}/flink:
 #   classpath.txt   classpath of all processes, written by Maven from cluster/pom.xml
 #   conf/           configuration that every process reads (see generate_conf)
-#   pid/            one pid file per process: jobmanager.pid, taskmanager-<N>.pid
+#   pid/            one pid file per process: jobmanager.pid, taskmanager-<N>.pid, and
+#                   last-taskmanager-index, the highest N since 'start'
 #   log/            <process>.log (Log4j) and <process>.out (stdout and stderr of the JVM)
 #   checkpoints/    execution.checkpointing.dir of local runs
 #   savepoints/     execution.checkpointing.savepoint-dir of local runs
@@ -56,6 +57,7 @@ readonly SAVEPOINT_DIR="$STATE_DIR/savepoints"
 readonly TMP_DIR="$STATE_DIR/tmp"
 readonly PLUGINS_DIR="$STATE_DIR/plugins"
 readonly CLASSPATH_FILE="$STATE_DIR/classpath.txt"
+readonly LAST_TASKMANAGER_FILE="$PID_DIR/last-taskmanager-index"
 
 # Flink reads these. An empty plugins directory keeps Flink from loading a "plugins" folder
 # that happens to exist in the current directory.
@@ -103,6 +105,7 @@ Commands:
   status                    Show which processes run, the REST overview and the Prometheus
                             ports. Exits with 3 when the JobManager does not run.
   add-tm                    Start one more TaskManager and wait until it has registered.
+                            It gets a number that no TaskManager of this run had before.
   kill-tm [N|--all]         Kill TaskManager N (default: the highest-numbered one), or all
                             TaskManagers, with SIGKILL, to test recovery.
   flink ARGS...             Run the Flink CLI against this cluster, for example
@@ -368,13 +371,24 @@ start_jobmanager() {
 # file name.
 start_taskmanager() {
     local name="taskmanager-$1"
+    echo "$1" >"$LAST_TASKMANAGER_FILE"
     launch "$name" env.java.opts.taskmanager -- "${TM_JVM_PARAMS[@]}" -- \
         "$TASKMANAGER_MAIN" --configDir "$CONF_DIR" "${TM_DYNAMIC_PARAMS[@]}" \
         -D "taskmanager.resource-id=$name"
 }
 
+# Prints the number of the next TaskManager: one above any number used since 'start', so a
+# TaskManager started after a kill gets a new resource id, as a replacement does on a real
+# cluster. A reused id would make the JobManager take the new process for a restart of the
+# killed one, which closes the old connection at once instead of after the heartbeat timeout.
 next_taskmanager_index() {
     local name max=0 index
+    if [[ -f "$LAST_TASKMANAGER_FILE" ]]; then
+        index="$(<"$LAST_TASKMANAGER_FILE")"
+        if [[ "$index" =~ ^[0-9]+$ ]]; then
+            max="$index"
+        fi
+    fi
     for name in $(taskmanager_names); do
         index="${name#taskmanager-}"
         if ((index > max)); then
@@ -511,6 +525,7 @@ cmd_start() {
     # Working files of the previous run (RPC jars, BLOBs, RocksDB directories of killed
     # TaskManagers) are of no use to a new cluster, and no process of this cluster runs now.
     rm -rf "$TMP_DIR"
+    rm -f "$LAST_TASKMANAGER_FILE"
     load_environment regenerate
     require_free_port "$(config_value rest.address localhost)" "$(config_value rest.port 8081)" rest.port
     require_free_port "$(config_value jobmanager.rpc.address localhost)" "$(config_value jobmanager.rpc.port 6123)" jobmanager.rpc.port
