@@ -20,6 +20,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -167,9 +168,12 @@ public final class FlinkCluster implements AutoCloseable {
         CommandResult result = script(commandTimeout, "stop");
         if (result.exitCode != 0) {
             LOG.error("Failed to stop Flink cluster in {}: {}", home, result.describe());
-        } else {
-            LOG.info("Stopped Flink cluster in {}", home);
+            return;
         }
+        LOG.info("Stopped Flink cluster in {}", home);
+        // RocksDB working directories and uploaded jars, about 100 MB per test run. The logs,
+        // checkpoints and savepoints stay for reading after a failure.
+        deleteRecursively(stateDir().resolve("tmp"));
     }
 
     @Override
@@ -575,7 +579,7 @@ public final class FlinkCluster implements AutoCloseable {
                 () -> {
                     String current = jobState(jobId);
                     if (!current.equals(state) && TERMINAL_JOB_STATES.contains(current)) {
-                        throw new IllegalStateException(
+                        throw new JobEndedException(
                                 "Job "
                                         + jobId
                                         + " ended in state "
@@ -597,7 +601,7 @@ public final class FlinkCluster implements AutoCloseable {
                 () -> {
                     String current = jobState(jobId);
                     if (TERMINAL_JOB_STATES.contains(current)) {
-                        throw new IllegalStateException(
+                        throw new JobEndedException(
                                 "Job "
                                         + jobId
                                         + " ended in state "
@@ -619,7 +623,8 @@ public final class FlinkCluster implements AutoCloseable {
     }
 
     /**
-     * Polls {@code condition} every 250 ms until it holds.
+     * Polls {@code condition} every 250 ms until it holds. An exception from the condition counts
+     * as "not yet", except a {@link JobEndedException}, which ends the wait at once.
      *
      * @throws IllegalStateException when it still does not hold after {@code timeout}
      */
@@ -633,7 +638,7 @@ public final class FlinkCluster implements AutoCloseable {
                     return;
                 }
                 lastError = null;
-            } catch (IllegalStateException e) {
+            } catch (JobEndedException e) {
                 throw e;
             } catch (Exception e) {
                 lastError = e;
@@ -648,6 +653,15 @@ public final class FlinkCluster implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("Interrupted waiting for " + description, e);
             }
+        }
+    }
+
+    /** Failure of a wait for a job that has ended in another state, so it cannot succeed. */
+    public static final class JobEndedException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        JobEndedException(String message) {
+            super(message);
         }
     }
 
@@ -725,6 +739,19 @@ public final class FlinkCluster implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            LOG.warn("Failed to delete {}", dir, e);
+        }
+    }
 
     private static String tail(String text) {
         return text.length() <= OUTPUT_TAIL_CHARS

@@ -34,7 +34,7 @@ import java.util.concurrent.locks.LockSupport;
  *       key, value and time, so the original reaches the deduplicator first, also after a replay;
  *   <li>an invalid record breaks the data contract in one of several ways;
  *   <li>a late candidate is valid with an event time 8 s in the past (a window that has just
- *       fired), or up to 1 h in the past in a window of its own that no other event shares.
+ *       fired), or up to 6 h in the past in a window of its own that no other event shares.
  * </ul>
  *
  * <p>Values are multiples of 0.25 below 100 in magnitude, so every sum, whatever its order, is
@@ -122,7 +122,7 @@ public final class LiveInput implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveInput.class);
     private static final String[] KEYS = {"sensor-a", "sensor-b", "sensor-c", "sensor-d", "42"};
     private static final long RECENT_LATE_MILLIS = 8_000;
-    private static final long ANCIENT_LATE_MILLIS = 3_600_000;
+    private static final long ANCIENT_LATE_MILLIS = 6 * 3_600_000;
     private static final long ANCIENT_SPACING_MILLIS = 10_000;
     private static final long SEND_TIMEOUT_SECONDS = 60;
 
