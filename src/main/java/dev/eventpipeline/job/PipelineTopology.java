@@ -8,6 +8,7 @@ import dev.eventpipeline.model.SourceRecord;
 import dev.eventpipeline.model.WindowResult;
 import dev.eventpipeline.parse.ValidationSplitter;
 import dev.eventpipeline.window.LateEventRouter;
+import dev.eventpipeline.window.LateEventRouterOperator;
 import dev.eventpipeline.window.WindowStage;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -56,13 +57,17 @@ public final class PipelineTopology {
                         .name(OperatorIds.DEDUP_NAME);
 
         // Late events leave before any window sees them, so each is in all its windows or none.
+        // The operator keeps its watermark in checkpoints, so replayed late events stay late.
         SingleOutputStreamOperator<Event> acceptedEvents =
                 uniqueEvents
-                        .process(
-                                new LateEventRouter(
-                                        config.windows(),
-                                        config.allowedLateness().toMillis(),
-                                        DEAD_LETTERS))
+                        .transform(
+                                OperatorIds.LATE_ROUTER_NAME,
+                                uniqueEvents.getType(),
+                                new LateEventRouterOperator(
+                                        new LateEventRouter(
+                                                config.windows(),
+                                                config.allowedLateness().toMillis(),
+                                                DEAD_LETTERS)))
                         .uid(OperatorIds.LATE_ROUTER_UID)
                         .name(OperatorIds.LATE_ROUTER_NAME);
 
