@@ -7,6 +7,7 @@ import dev.eventpipeline.config.Secrets;
 import com.rabbitmq.client.ConnectionFactory;
 
 import java.io.Serializable;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.GeneralSecurityException;
 import java.util.Map;
@@ -48,19 +49,30 @@ public final class RabbitMqEndpoint implements Serializable {
     public static RabbitMqEndpoint fromConfig(JobConfig config, String keyPrefix) {
         String uriKey = keyPrefix + ".uri";
         String uri = config.get(uriKey).trim();
+        String masked = Secrets.mask(uriKey, uri);
         if (!uri.startsWith("amqp://") && !uri.startsWith("amqps://")) {
-            throw ConfigException.invalid(uriKey, Secrets.mask(uriKey, uri), URI_SYNTAX);
+            throw ConfigException.invalid(uriKey, masked, URI_SYNTAX);
         }
         try {
+            // The client accepts a URI whose authority it cannot read and then connects to
+            // localhost, so the host is checked here.
+            if (new URI(uri).getHost() == null) {
+                throw new URISyntaxException(uri, "no host name, or a port that is not a number");
+            }
             new ConnectionFactory().setUri(uri);
         } catch (URISyntaxException | GeneralSecurityException | IllegalArgumentException e) {
+            // A URISyntaxException message repeats the input, password included; its reason not.
+            String reason =
+                    e instanceof URISyntaxException
+                            ? ((URISyntaxException) e).getReason()
+                            : String.valueOf(e.getMessage()).replace(uri, masked);
             throw new ConfigException(
                     "Invalid value for '"
                             + uriKey
                             + "': '"
-                            + Secrets.mask(uriKey, uri)
+                            + masked
                             + "' ("
-                            + e.getMessage()
+                            + reason
                             + "). Expected "
                             + URI_SYNTAX
                             + ".",
