@@ -156,6 +156,16 @@ class BrokerSettingsTest {
     }
 
     @Test
+    void shippedJobFilesBuildSourcesAndSinks() {
+        for (String file : new String[] {"jobs/rabbitmq-events.yaml", "jobs/nats-events.yaml"}) {
+            JobConfig config = JobConfigLoader.fromArgs(new String[] {"--job", file}, Map.of());
+
+            assertThat(config.sourceType()).as(file + " source").isEqualTo(config.deadLetterType());
+            buildAll(config);
+        }
+    }
+
+    @Test
     void defaultDurableNameIsJobNameWithoutDots() {
         JobConfig config = config(nats(), "name", "team.events-v2");
 
