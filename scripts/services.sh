@@ -45,9 +45,21 @@ ensure_rabbitmq() {
     wait_for_port RabbitMQ 5672
 }
 
+# Whether the NATS server on 127.0.0.1:PORT runs with JetStream: the INFO line that a server
+# sends to every new client says so.
+nats_jetstream_on() {
+    local port="$1" info=""
+    exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+    IFS= read -r -t 5 info <&3 || true
+    exec 3<&- 3>&-
+    [[ "$info" == *'"jetstream":true'* ]]
+}
+
 ensure_nats() {
     if port_open 4222; then
-        log "NATS is already up on 127.0.0.1:4222"
+        nats_jetstream_on 4222 ||
+            die "the NATS server on 127.0.0.1:4222 runs without JetStream; restart it with -js"
+        log "NATS with JetStream is already up on 127.0.0.1:4222"
         return
     fi
     [[ -x /usr/sbin/nats-server ]] || command -v nats-server >/dev/null 2>&1 || install_package nats-server
@@ -63,7 +75,11 @@ ensure_nats() {
         nohup "$binary" -a 127.0.0.1 -p 4222 -js -sd "$store" >/dev/null 2>&1 &
     fi
     wait_for_port NATS 4222
+    nats_jetstream_on 4222 || die "NATS started without JetStream; see /var/log/nats-server.log"
 }
 
-ensure_rabbitmq
-ensure_nats
+# Sourcing the script (for its functions) starts nothing.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    ensure_rabbitmq
+    ensure_nats
+fi

@@ -11,6 +11,16 @@ public final class OperatorIds {
     public static final String SOURCE_UID = "event-source";
     public static final String SOURCE_NAME = "Event source";
 
+    // Each source type has its own uid, so a savepoint taken with another source type is not
+    // restored into this source's state (Flink then requires --allowNonRestoredState).
+    public static final String RABBITMQ_SOURCE_UID = "event-source-rabbitmq";
+    public static final String NATS_SOURCE_UID = "event-source-nats";
+
+    /** Watermark assigner behind a source that is not a FLIP-27 source (RabbitMQ). */
+    public static final String SOURCE_WATERMARKS_UID = "event-source-watermarks";
+
+    public static final String SOURCE_WATERMARKS_NAME = "Event-time watermarks";
+
     public static final String VALIDATE_UID = "validate-events";
     public static final String VALIDATE_NAME = "Validate events";
 
@@ -25,6 +35,9 @@ public final class OperatorIds {
 
     public static final String DEAD_LETTER_SINK_UID = "dead-letter-sink";
     public static final String DEAD_LETTER_SINK_NAME = "Dead-letter sink";
+
+    public static final String RABBITMQ_DEAD_LETTER_SINK_UID = "dead-letter-sink-rabbitmq";
+    public static final String NATS_DEAD_LETTER_SINK_UID = "dead-letter-sink-nats";
 
     private OperatorIds() {}
 
