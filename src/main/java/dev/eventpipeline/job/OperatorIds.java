@@ -20,6 +20,9 @@ public final class OperatorIds {
     public static final String LATE_ROUTER_UID = "route-late-events";
     public static final String LATE_ROUTER_NAME = "Route late events";
 
+    public static final String EVENT_TIME_LAG_UID = "event-time-lag";
+    public static final String EVENT_TIME_LAG_NAME = "Event-time lag";
+
     public static final String RESULTS_SINK_UID = "aggregates-sink";
     public static final String RESULTS_SINK_NAME = "Aggregates sink";
 
