@@ -29,6 +29,15 @@ public final class OperatorIds {
     public static final String DEAD_LETTER_SINK_UID = "dead-letter-sink";
     public static final String DEAD_LETTER_SINK_NAME = "Dead-letter sink";
 
+    public static final String REPLAY_SOURCE_UID = "replay-dead-letter-source";
+    public static final String REPLAY_SOURCE_NAME = "Dead-letter source";
+
+    public static final String REPLAY_SELECT_UID = "replay-select-dead-letters";
+    public static final String REPLAY_SELECT_NAME = "Select dead letters";
+
+    public static final String REPLAY_SINK_UID = "replay-sink";
+    public static final String REPLAY_SINK_NAME = "Replay sink";
+
     private OperatorIds() {}
 
     /** The uid of one window spec's operator, e.g. {@code window-sliding-300s-60s}. */
