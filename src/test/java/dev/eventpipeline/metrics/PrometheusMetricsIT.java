@@ -36,10 +36,10 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Scrapes the Prometheus reporters of a standalone Flink cluster while the job runs on it, and
- * checks that the job's counters equal the known makeup of the input, that the Kafka source's lag
- * falls to zero once the input is consumed, that the event-time lag follows the watermark, and that
- * every metric the alert rules and the dashboard use is exported.
+ * Scrapes the Prometheus reporters of a standalone Flink cluster while the job runs on it. The
+ * job's counters must equal the known makeup of the input, and the Kafka source's lag must fall to
+ * zero once the input is consumed. The event-time lag must follow the watermark, and every metric
+ * that the alert rules and the dashboard use must be exported.
  */
 class PrometheusMetricsIT {
 
@@ -106,7 +106,7 @@ class PrometheusMetricsIT {
             send(producer, input, 1, event("adv1", t0 + 15_000, "b"));
         }
 
-        // Window [t0, t0 + 10 s) holds a (v1, v3) and b (v2): two aggregates.
+        // Window [t0, t0 + 10 s) contains a (v1, v3) and b (v2): two aggregates.
         awaitSum(ports, "aggregates written", ExportedMetrics.AGGREGATES_WRITTEN, ofJob, 2);
 
         // The watermark has passed t0 + 10 s at the late router, so t0 + 5 s is late now.
@@ -120,9 +120,9 @@ class PrometheusMetricsIT {
         awaitSum(ports, "records in", ExportedMetrics.RECORDS_IN, ofJob, 11);
         awaitSum(ports, "late records", ExportedMetrics.LATE, ofJob, 1);
 
-        // records-lag-max is a maximum over the consumer's recent fetches and is NaN once no
-        // fetch returned records for two sample windows, so each subtask must show 0 at least
-        // once after the last records; pendingRecords is the current lag and must stay 0.
+        // records-lag-max is a maximum over the consumer's recent fetches, and NaN once no fetch
+        // returned records for two sample windows. So each subtask must show 0 at least once
+        // after the last records. pendingRecords is the current lag and must read 0.
         Set<String> caughtUp = new TreeSet<>();
         FlinkCluster.awaitCondition(
                 "Kafka source lag of job " + jobId + " at 0",

@@ -22,9 +22,10 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Checks docker-compose.yml without a Docker engine: it parses, every mounted file exists, host
- * ports do not clash, image tags are pinned to the versions the build uses, the Flink containers
- * get flink-conf/ and the Prometheus reporter, and the submitter runs the jar the build produces.
+ * Checks docker-compose.yml without a Docker engine. The file must parse, every mounted file must
+ * exist, and host ports must not clash. Image tags must be pinned to the versions the build uses.
+ * The Flink containers must get flink-conf/ and the Prometheus reporter, and the submitter must run
+ * the jar the build produces.
  */
 class DockerComposeTest {
 
