@@ -19,9 +19,9 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Checks the Prometheus alert rules and the Grafana dashboard: both parse, every metric they use is
- * one the job or Flink exports, every label they group by is one the reporter sets, and every alert
- * links to a runbook section that exists.
+ * Checks the Prometheus alert rules and the Grafana dashboard. Both must parse, and every metric
+ * they use must be one the job or Flink exports. Every label they group by must be one the reporter
+ * sets, and every alert must link to a runbook section that exists.
  */
 class MonitoringFilesTest {
 
