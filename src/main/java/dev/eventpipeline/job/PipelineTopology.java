@@ -2,6 +2,7 @@ package dev.eventpipeline.job;
 
 import dev.eventpipeline.config.JobConfig;
 import dev.eventpipeline.dedup.Deduplicator;
+import dev.eventpipeline.metrics.EventTimeLagOperator;
 import dev.eventpipeline.model.DeadLetter;
 import dev.eventpipeline.model.Event;
 import dev.eventpipeline.model.SourceRecord;
@@ -71,8 +72,17 @@ public final class PipelineTopology {
                         .uid(OperatorIds.LATE_ROUTER_UID)
                         .name(OperatorIds.LATE_ROUTER_NAME);
 
+        // Reports processing time minus the watermark that the window operators see.
+        DataStream<Event> measuredEvents =
+                acceptedEvents
+                        .transform(
+                                OperatorIds.EVENT_TIME_LAG_NAME,
+                                acceptedEvents.getType(),
+                                new EventTimeLagOperator<Event>())
+                        .uid(OperatorIds.EVENT_TIME_LAG_UID);
+
         DataStream<WindowResult> windowResults =
-                WindowStage.apply(acceptedEvents, config.windows(), config.allowedLateness());
+                WindowStage.apply(measuredEvents, config.windows(), config.allowedLateness());
 
         DataStream<DeadLetter> deadLetters =
                 validEvents
