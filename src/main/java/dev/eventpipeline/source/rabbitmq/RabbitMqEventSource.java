@@ -230,7 +230,7 @@ public class RabbitMqEventSource extends RMQSource<SourceRecord>
     }
 
     /**
-     * Watches a bounded run: once the queue holds no ready message and no delivery started or
+     * Watches a bounded run: once the queue contains no ready message and no delivery started or
      * finished for {@link #DRAIN_QUIET_PERIOD}, it ends {@code run()} the way {@code cancel()}
      * does. The source then finishes normally, and its last messages are acknowledged by the final
      * checkpoint.
