@@ -7,6 +7,7 @@ import dev.eventpipeline.model.SourceRecord;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSource;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -146,6 +147,12 @@ public class RabbitMqEventSource extends RMQSource<SourceRecord>
                 config.prefetch(),
                 config.bounded() ? ", bounded (stops when the queue is drained)" : "");
         return withWatermarks;
+    }
+
+    /** Restores the connector's state, also after the source's parallelism changed. */
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        super.initializeState(new RescalableRestoreContext(context));
     }
 
     @Override
