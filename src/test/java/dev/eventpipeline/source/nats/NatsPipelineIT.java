@@ -321,6 +321,53 @@ class NatsPipelineIT {
         assertConsumerDone(stream, durable, sent);
     }
 
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void boundedRunLeavesLaterMessagesInStream(@TempDir Path checkpoints) throws Exception {
+        KafkaBroker kafka = SharedKafkaBroker.get();
+        String run = runName("later");
+        String subject = run + ".events";
+        String stream = newStream(run + "-events", subject);
+        String results = "aggregates-" + run;
+        kafka.createTopic(results, 1);
+        kafka.createTopic("dead-letters-" + run, 1);
+        BrokerInput input = BrokerInput.mixed(run, 60);
+        NatsTestIo.publish(subject, input.bodies());
+        int sent = input.messages.size();
+
+        Map<String, String> settings = settings(run, kafka, results, stream, subject);
+        settings.put("dlq.topic", "dead-letters-" + run);
+        StreamExecutionEnvironment env = BrokerJobs.environment(checkpoints);
+        PipelineJob.define(env, BrokerJobs.config(settings));
+        JobClient job = env.executeAsync(run);
+        // The consumer exists only after the job read the stream's last sequence, its stop.
+        Poll.until(
+                "the job created its consumer",
+                Duration.ofSeconds(90),
+                () -> ackPending(stream, run) >= 0);
+        List<byte[]> later = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            later.add(
+                    ("{\"id\":\"" + run + "-later-" + i + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        NatsTestIo.publish(subject, later);
+        JobExecutionResult result = job.getJobExecutionResult().get(120, TimeUnit.SECONDS);
+
+        assertThat(BrokerJobs.counter(result, PipelineMetrics.RECORDS_IN))
+                .as("records in: only those published before the start")
+                .isEqualTo(sent);
+        OutputChecks.assertAggregates(
+                KafkaTestIo.readCommitted(kafka.bootstrapServers(), results),
+                input.expectedAggregates);
+        ConsumerInfo info = NatsTestIo.consumerInfo(stream, run);
+        assertThat(info.getAckFloor().getStreamSequence())
+                .as("acknowledged up to the stop sequence")
+                .isEqualTo(sent);
+        assertThat(info.getNumPending() + info.getNumAckPending())
+                .as("later messages still waiting for the consumer")
+                .isEqualTo(later.size());
+    }
+
     /** Messages the consumer delivered and awaits acknowledgements for; -1 before it exists. */
     private static long ackPending(String stream, String durable) throws Exception {
         try {
