@@ -30,6 +30,9 @@ public final class OperatorIds {
     public static final String LATE_ROUTER_UID = "route-late-events";
     public static final String LATE_ROUTER_NAME = "Route late events";
 
+    public static final String EVENT_TIME_LAG_UID = "event-time-lag";
+    public static final String EVENT_TIME_LAG_NAME = "Event-time lag";
+
     public static final String RESULTS_SINK_UID = "aggregates-sink";
     public static final String RESULTS_SINK_NAME = "Aggregates sink";
 
@@ -38,6 +41,15 @@ public final class OperatorIds {
 
     public static final String RABBITMQ_DEAD_LETTER_SINK_UID = "dead-letter-sink-rabbitmq";
     public static final String NATS_DEAD_LETTER_SINK_UID = "dead-letter-sink-nats";
+
+    public static final String REPLAY_SOURCE_UID = "replay-dead-letter-source";
+    public static final String REPLAY_SOURCE_NAME = "Dead-letter source";
+
+    public static final String REPLAY_SELECT_UID = "replay-select-dead-letters";
+    public static final String REPLAY_SELECT_NAME = "Select dead letters";
+
+    public static final String REPLAY_SINK_UID = "replay-sink";
+    public static final String REPLAY_SINK_NAME = "Replay sink";
 
     private OperatorIds() {}
 
