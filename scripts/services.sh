@@ -45,8 +45,8 @@ ensure_rabbitmq() {
     wait_for_port RabbitMQ 5672
 }
 
-# Whether the NATS server on 127.0.0.1:PORT runs with JetStream: the INFO line that a server
-# sends to every new client says so.
+# Whether the NATS server on 127.0.0.1:PORT runs with JetStream, as reported by the INFO line
+# that the server sends to every new client.
 nats_jetstream_on() {
     local port="$1" info=""
     exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1

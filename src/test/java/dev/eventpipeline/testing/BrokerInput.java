@@ -125,7 +125,7 @@ public final class BrokerInput {
         return new BrokerInput(messages, figures, validCount, duplicates, invalid);
     }
 
-    /** Bodies of the invalid messages, in publish order. */
+    /** Returns the bodies of the invalid messages, in publish order. */
     public List<byte[]> invalidBodies() {
         List<byte[]> bodies = new ArrayList<>();
         for (Entry entry : messages) {
@@ -136,7 +136,7 @@ public final class BrokerInput {
         return bodies;
     }
 
-    /** Every body, in publish order. */
+    /** Returns every body, in publish order. */
     public List<byte[]> bodies() {
         List<byte[]> bodies = new ArrayList<>();
         messages.forEach(entry -> bodies.add(entry.body));

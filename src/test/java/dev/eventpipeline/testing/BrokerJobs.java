@@ -40,7 +40,9 @@ public final class BrokerJobs {
         return JobConfigLoader.build(settings, Map.of());
     }
 
-    /** An environment of the test's MiniCluster that keeps checkpoints under {@code dir}. */
+    /**
+     * Returns an environment of the test's MiniCluster that keeps checkpoints under {@code dir}.
+     */
     public static StreamExecutionEnvironment environment(Path dir) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Configuration storage = new Configuration();
@@ -49,7 +51,7 @@ public final class BrokerJobs {
         return env;
     }
 
-    /** The value of a job accumulator, 0 when the job never registered it. */
+    /** Returns the value of a job accumulator, 0 when the job never registered it. */
     public static long counter(JobExecutionResult result, String name) {
         Object value = result.getAccumulatorResult(name);
         return value == null ? 0 : ((Number) value).longValue();

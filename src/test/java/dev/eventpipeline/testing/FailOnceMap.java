@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Passes source records through and throws once, when the whole job has seen {@code failAt}
  * records, so that Flink restarts the job from its last completed checkpoint. It also tallies what
- * the source emitted in every attempt, in static memory shared with the test (the MiniCluster runs
- * in the test's JVM), so a failure drill can report which messages were emitted twice and which
- * records belong to the state that survived the restart.
+ * the source emitted in every attempt, in static memory shared with the test, because the
+ * MiniCluster runs in the test's JVM. A failure drill then reports which messages were emitted
+ * twice and which records belong to the state that survived the restart.
  */
 public class FailOnceMap extends RichMapFunction<SourceRecord, SourceRecord>
         implements CheckpointedFunction {
@@ -88,7 +88,7 @@ public class FailOnceMap extends RichMapFunction<SourceRecord, SourceRecord>
         this.failAt = failAt;
     }
 
-    /** The tally of drill {@code run}. */
+    /** Returns the tally of drill {@code run}. */
     public static Tally tally(String run) {
         return TALLIES.computeIfAbsent(run, r -> new Tally());
     }

@@ -71,7 +71,7 @@ public final class NatsTestIo {
         }
     }
 
-    /** Every message stored in the stream, by sequence. */
+    /** Returns every message stored in the stream, by sequence. */
     public static List<MessageInfo> readStream(String stream) throws Exception {
         List<MessageInfo> messages = new ArrayList<>();
         try (Connection connection = connect()) {

@@ -13,14 +13,15 @@ public final class Poll {
     /**
      * Polls {@code condition} every 100 ms until it holds.
      *
-     * @throws AssertionError naming {@code what} when the deadline passes first
+     * @throws AssertionError naming {@code description} when the deadline passes first
      */
-    public static void until(String what, Duration timeout, Callable<Boolean> condition)
+    public static void until(String description, Duration timeout, Callable<Boolean> condition)
             throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.call()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("Timed out after " + timeout + " waiting until " + what);
+                throw new AssertionError(
+                        "Timed out after " + timeout + " waiting until " + description);
             }
             Thread.sleep(INTERVAL_MILLIS);
         }

@@ -137,7 +137,7 @@ final class NatsDeadLetterWriter implements SinkWriter<DeadLetter> {
 
     /**
      * Waits for the stream to acknowledge every letter published so far. A failed publish or a
-     * timeout throws, which fails the checkpoint; the restarted job writes those letters again.
+     * timeout throws, which fails the checkpoint, and the restarted job writes those letters again.
      */
     private void awaitAcks() throws IOException, InterruptedException {
         if (inFlight.isEmpty()) {

@@ -33,7 +33,7 @@ public final class NatsHeaderText {
         return out.toString();
     }
 
-    /** Reverses {@link #encode(byte[])}; a {@code %} without two hex digits stays as it is. */
+    /** Reverses {@link #encode(byte[])}. A {@code %} without two hex digits stays as it is. */
     public static byte[] decode(String text) {
         byte[] out = new byte[text.length()];
         int length = 0;

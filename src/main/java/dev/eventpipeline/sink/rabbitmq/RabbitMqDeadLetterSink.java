@@ -24,7 +24,7 @@ import java.time.Duration;
  * dead letter twice.
  *
  * <p>Without {@code dlq.exchange}, letters go through the default exchange straight to {@code
- * dlq.queue}, which is declared as {@code dlq.queue-declaration} says. With it, they go to that
+ * dlq.queue}, which is declared as set by {@code dlq.queue-declaration}. With it, they go to that
  * exchange (which must exist) with {@code dlq.queue} as routing key, and a letter no queue takes
  * fails the checkpoint rather than vanishing.
  */
@@ -72,7 +72,7 @@ public class RabbitMqDeadLetterSink implements Sink<DeadLetter> {
                 config.name());
     }
 
-    /** Where letters go, for logs: {@code queue 'q'} or {@code exchange 'x' with key 'k'}. */
+    /** Describes where letters go, for logs: {@code queue 'q'} or {@code exchange 'x' ...}. */
     String target() {
         return exchange.isEmpty()
                 ? "queue '" + routingKey + "'"

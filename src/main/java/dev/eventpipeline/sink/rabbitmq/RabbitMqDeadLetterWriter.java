@@ -129,8 +129,8 @@ final class RabbitMqDeadLetterWriter implements SinkWriter<DeadLetter> {
 
     /**
      * Waits until the broker has confirmed every message published so far. A negative confirm, a
-     * timeout or a returned message throws, which fails the checkpoint; the restarted job writes
-     * those dead letters again.
+     * timeout or a returned message throws, which fails the checkpoint, and the restarted job
+     * writes those dead letters again.
      */
     private void awaitConfirms() throws IOException, InterruptedException {
         if (unconfirmed == 0) {

@@ -22,8 +22,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Where and as whom the job connects to NATS: the {@code *.uri} of a job file plus the environment
- * variables that {@code *.username-env} and {@code *.password-env} name.
+ * Connection settings for NATS: the {@code *.uri} of a job file plus the environment variables that
+ * {@code *.username-env} and {@code *.password-env} name.
  *
  * <p>The variables are read by the process that connects (the JobManager for the source's split
  * enumerator, the TaskManagers for readers and writers), so a password given that way never travels
@@ -86,7 +86,7 @@ public final class NatsEndpoint implements Serializable {
         return name;
     }
 
-    /** The URI with any password masked, for logs and error messages. */
+    /** Returns the URI with any password masked, for logs and error messages. */
     public String maskedUri() {
         return Secrets.mask(keyPrefix + ".uri", uri);
     }
@@ -118,7 +118,7 @@ public final class NatsEndpoint implements Serializable {
         return connection;
     }
 
-    private String resolve(Map<String, String> environment, String name, String what) {
+    private String resolve(Map<String, String> environment, String name, String credential) {
         String value = environment.get(name);
         if (value == null) {
             throw new ConfigException(
@@ -127,7 +127,7 @@ public final class NatsEndpoint implements Serializable {
                             + "' named by '"
                             + keyPrefix
                             + "."
-                            + what
+                            + credential
                             + "-env' is not set in this process. Set it in the environment of"
                             + " the JobManager and every TaskManager.");
         }

@@ -18,7 +18,7 @@ public final class NatsEnumeratorState {
         return splitCreated;
     }
 
-    /** The split waiting for a reader, or {@code null}. */
+    /** Returns the split waiting for a reader, or {@code null}. */
     public NatsSplit unassigned() {
         return unassigned;
     }

@@ -17,8 +17,8 @@ import java.util.function.IntSupplier;
 
 /**
  * Pulls batches from the durable consumer on its own thread and hands them to the reader through a
- * bounded queue, so the task thread never blocks on the network. A full queue blocks the fetcher,
- * which is how backpressure reaches the server.
+ * bounded queue, so the task thread does not wait for pull requests. A full queue blocks the
+ * fetcher, which is how backpressure reaches the server.
  *
  * <p>In a bounded run the fetcher also decides when the input has ended: when every message up to
  * the stop sequence has been delivered, and every message the server counts as unacknowledged is
@@ -113,7 +113,7 @@ final class NatsFetcher implements Runnable {
         return endReached;
     }
 
-    /** The error that ended fetching, or {@code null}. */
+    /** Returns the error that ended fetching, or {@code null}. */
     Throwable failure() {
         return failure;
     }

@@ -41,16 +41,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Reads the split's durable consumer and acknowledges each message only when the checkpoint that
- * covers it completes, so a failure never loses a message: whatever was not acknowledged is
- * redelivered, and redeliveries of valid events become counted duplicates in the dedup stage.
+ * covers it completes, so a failure never loses a message. Whatever was not acknowledged is
+ * redelivered, and a redelivered event that the restored state already holds becomes a counted
+ * duplicate in the dedup stage.
  *
  * <p>Each emitted record carries the stream name as topic, partition {@code -1}, the stream
  * sequence as offset, the message subject (UTF-8) as key and the payload untouched as value.
  *
  * <p>A message the server redelivers while its first delivery still waits for a checkpoint is not
- * emitted again; the reader keeps the newer reply subject for the acknowledgement. On restore the
- * reader first acknowledges, and waits for the server to confirm, the messages that the restored
- * checkpoint covers, and drops any redelivery of them.
+ * emitted again, and the reader keeps the newer reply subject for the acknowledgement. On restore
+ * the reader first acknowledges, and waits for the server to confirm, the messages that the
+ * restored checkpoint covers, and drops any redelivery of them.
  */
 public final class NatsSourceReader implements SourceReader<SourceRecord, NatsSplit> {
 
@@ -92,11 +93,11 @@ public final class NatsSourceReader implements SourceReader<SourceRecord, NatsSp
     /** Bounded run: messages after the stop sequence, held unacknowledged and never emitted. */
     private final Map<Long, String> beyondStop = new LinkedHashMap<>();
 
-    /** Sequences covered by the restored checkpoint; acknowledged on restore. */
+    /** Sequences covered by the restored checkpoint, acknowledged on restore. */
     private final Set<Long> restoredAcked = new HashSet<>();
 
     /** Messages the server counts as unacknowledged because of this reader. */
-    private final AtomicInteger held = new AtomicInteger();
+    private final AtomicInteger heldUnacknowledged = new AtomicInteger();
 
     private Connection connection;
     private NatsSplit split;
@@ -125,7 +126,7 @@ public final class NatsSourceReader implements SourceReader<SourceRecord, NatsSp
     public void addSplits(List<NatsSplit> splits) {
         if (split != null || splits.size() != 1) {
             throw new IllegalStateException(
-                    "A NATS source reader reads exactly one split; it holds "
+                    "A NATS source reader reads exactly one split, but it has "
                             + split
                             + " and was given "
                             + splits);
@@ -149,7 +150,7 @@ public final class NatsSourceReader implements SourceReader<SourceRecord, NatsSp
                             connection.jetStreamManagement(),
                             split.stopSequence(),
                             queue,
-                            held::get);
+                            heldUnacknowledged::get);
         } catch (IOException | JetStreamApiException e) {
             throw new IllegalStateException(
                     "Subscribing to " + settings + " failed: " + e.getMessage(), e);
@@ -234,25 +235,29 @@ public final class NatsSourceReader implements SourceReader<SourceRecord, NatsSp
         if (meta.deliveredCount() > 1) {
             redelivered.inc();
         }
+
         if (restoredAcked.contains(sequence)) {
             ignored.inc();
             connection.publish(reply, ACK);
             return;
         }
+
         if (sequence > split.stopSequence()) {
             if (beyondStop.put(sequence, reply) == null) {
-                held.incrementAndGet();
+                heldUnacknowledged.incrementAndGet();
             }
             return;
         }
+
         if (unacked.containsKey(sequence)) {
             // Redelivered after the ack wait while the first delivery waits for its checkpoint.
             ignored.inc();
             unacked.put(sequence, reply);
             return;
         }
+
         unacked.put(sequence, reply);
-        held.incrementAndGet();
+        heldUnacknowledged.incrementAndGet();
         sinceSnapshot.add(sequence);
         byte[] data = message.getData();
         RawRecord raw =
@@ -289,7 +294,7 @@ public final class NatsSourceReader implements SourceReader<SourceRecord, NatsSp
             }
         }
         covered.clear();
-        held.addAndGet(-count);
+        heldUnacknowledged.addAndGet(-count);
         acknowledged.inc(count);
         LOG.debug("Checkpoint {} complete: acknowledged {} NATS messages", checkpointId, count);
     }
@@ -308,12 +313,12 @@ public final class NatsSourceReader implements SourceReader<SourceRecord, NatsSp
     /**
      * Stops fetching and returns every held message to the server with a negative acknowledgement,
      * so the next run gets them at once instead of after the ack wait. Messages covered by a
-     * completed checkpoint were acknowledged before; a restored job acknowledges the rest of its
-     * checkpoint's messages itself.
+     * completed checkpoint were acknowledged before, and a restored job acknowledges the rest of
+     * its checkpoint's messages itself.
      */
     @Override
     public void close() throws Exception {
-        // Flink interrupts a cancelled task; the interrupt would cut the flush and close short.
+        // Flink interrupts a cancelled task, and the interrupt would cut the flush and close short.
         boolean interrupted = Thread.interrupted();
         try {
             if (fetcher != null) {

@@ -73,7 +73,7 @@ public final class NatsSourceSettings implements Serializable {
         return value;
     }
 
-    /** The subject filter, or {@code null} for every subject of the stream. */
+    /** Returns the subject filter, or {@code null} for every subject of the stream. */
     String filterSubject() {
         return subject.isEmpty() ? null : subject;
     }

@@ -54,7 +54,7 @@ public final class NatsSplit implements SourceSplit {
         return pendingAcks;
     }
 
-    /** A copy of this split with other pending acknowledgements. */
+    /** Returns a copy of this split with other pending acknowledgements. */
     public NatsSplit withPendingAcks(Map<Long, String> acks) {
         return new NatsSplit(stream, durableName, stopSequence, acks);
     }

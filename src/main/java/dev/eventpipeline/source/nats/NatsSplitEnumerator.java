@@ -22,7 +22,7 @@ import java.util.TreeSet;
 /**
  * Creates or updates the durable consumer, creates the single split (with the stop sequence of a
  * bounded run, read from the stream when the job first starts) and hands it to the reader with the
- * lowest subtask index. Every other reader is told there are no splits, so it finishes at once.
+ * lowest subtask index. Every other reader gets the no-more-splits signal, so it finishes at once.
  */
 final class NatsSplitEnumerator implements SplitEnumerator<NatsSplit, NatsEnumeratorState> {
 
@@ -91,8 +91,8 @@ final class NatsSplitEnumerator implements SplitEnumerator<NatsSplit, NatsEnumer
 
     /**
      * Creates the durable pull consumer, or updates the settings a running consumer may change (ack
-     * wait, max ack pending). Explicit acknowledgement is what lets the reader acknowledge only
-     * after a checkpoint; unlimited deliveries mean the server never gives up on a message.
+     * wait, max ack pending). Explicit acknowledgement lets the reader acknowledge only after a
+     * checkpoint, and with unlimited deliveries the server never gives up on a message.
      */
     private void ensureConsumer(JetStreamManagement jsm) throws IOException {
         ConsumerConfiguration consumer =
@@ -125,7 +125,7 @@ final class NatsSplitEnumerator implements SplitEnumerator<NatsSplit, NatsEnumer
 
     @Override
     public void handleSplitRequest(int subtaskId, String requesterHostname) {
-        // Splits are pushed when readers register; there is nothing to hand out on request.
+        // Splits are pushed when readers register, so a request needs no action.
     }
 
     @Override

@@ -9,13 +9,13 @@ import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
 
-/** How the job declares a RabbitMQ queue it reads from or writes dead letters to. */
+/** Declaration mode of a RabbitMQ queue that the job reads from or writes dead letters to. */
 public enum QueueDeclaration {
     /** Declares a durable, non-exclusive classic queue unless one exists with those properties. */
     CLASSIC,
     /** Declares a durable quorum queue unless one exists with those properties. */
     QUORUM,
-    /** Declares nothing; the queue must exist, with whatever type and arguments it has. */
+    /** Declares nothing, so the queue must exist, with whatever type and arguments it has. */
     PASSIVE;
 
     /** Parses the value of {@code key}: {@code classic}, {@code quorum} or {@code passive}. */
@@ -31,8 +31,8 @@ public enum QueueDeclaration {
 
     /**
      * Declares {@code queue} on {@code channel}. RabbitMQ closes the channel when the queue exists
-     * with other properties, or, for {@link #PASSIVE}, does not exist; the exception then says
-     * which setting to change.
+     * with other properties, or, for {@link #PASSIVE}, does not exist. The exception then names the
+     * setting to change.
      */
     public void declare(Channel channel, String queue, String key) throws IOException {
         try {

@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Where and as whom the job connects to RabbitMQ: the {@code *.uri} of a job file plus the
- * environment variables that {@code *.username-env} and {@code *.password-env} name.
+ * Connection settings for RabbitMQ: the {@code *.uri} of a job file plus the environment variables
+ * that {@code *.username-env} and {@code *.password-env} name.
  *
  * <p>The variables are read by the process that opens the connection (a TaskManager), not by the
  * client that submits the job, so a password given that way never travels in the job graph. A
@@ -61,7 +61,8 @@ public final class RabbitMqEndpoint implements Serializable {
             }
             new ConnectionFactory().setUri(uri);
         } catch (URISyntaxException | GeneralSecurityException | IllegalArgumentException e) {
-            // A URISyntaxException message repeats the input, password included; its reason not.
+            // The message of a URISyntaxException repeats the input, password included, but its
+            // reason does not.
             String reason =
                     e instanceof URISyntaxException
                             ? ((URISyntaxException) e).getReason()
@@ -94,7 +95,7 @@ public final class RabbitMqEndpoint implements Serializable {
         return name;
     }
 
-    /** The URI with any password masked, for logs and error messages. */
+    /** Returns the URI with any password masked, for logs and error messages. */
     public String maskedUri() {
         return Secrets.mask(keyPrefix + ".uri", uri);
     }

@@ -7,6 +7,7 @@ import dev.eventpipeline.model.SourceRecord;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSource;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -148,6 +149,12 @@ public class RabbitMqEventSource extends RMQSource<SourceRecord>
         return withWatermarks;
     }
 
+    /** Restores the connector's state, also after the source's parallelism changed. */
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        super.initializeState(new RescalableRestoreContext(context));
+    }
+
     @Override
     protected ConnectionFactory setupConnectionFactory() throws Exception {
         return endpoint.connectionFactory(System.getenv());
@@ -230,7 +237,7 @@ public class RabbitMqEventSource extends RMQSource<SourceRecord>
     }
 
     /**
-     * Watches a bounded run: once the queue holds no ready message and no delivery started or
+     * Watches a bounded run: once the queue contains no ready message and no delivery started or
      * finished for {@link #DRAIN_QUIET_PERIOD}, it ends {@code run()} the way {@code cancel()}
      * does. The source then finishes normally, and its last messages are acknowledged by the final
      * checkpoint.

@@ -33,7 +33,7 @@ import java.util.UUID;
  * its body. A redelivery (same id, same body) is dropped by the connector while the first delivery
  * is not yet acknowledged. A different body under a reused correlation id is a different message:
  * it passes, and the dedup stage then decides by event id, so no event is dropped unseen. A message
- * without a correlation id becomes an invalid record (a dead letter) under a random identity; it is
+ * without a correlation id becomes an invalid record (a dead letter) under a random identity. It is
  * not deduplicated, so a redelivery of it is dead-lettered again.
  */
 public class RabbitMqRecordDeserializer implements RMQDeserializationSchema<SourceRecord> {
@@ -129,7 +129,7 @@ public class RabbitMqRecordDeserializer implements RMQDeserializationSchema<Sour
         collector.collect(parser.parse(raw));
     }
 
-    /** The key of a raw record: correlation id, else message id, else none. */
+    /** Returns the key of a raw record: correlation id, else message id, else none. */
     static byte[] key(AMQP.BasicProperties properties) {
         String key = properties.getCorrelationId();
         if (key == null) {
@@ -138,7 +138,7 @@ public class RabbitMqRecordDeserializer implements RMQDeserializationSchema<Sour
         return key == null ? null : key.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The identity the connector deduplicates by: correlation id and SHA-256 of the body. */
+    /** Returns the identity the connector deduplicates by: correlation id and body SHA-256. */
     String exactlyOnceId(String correlationId, byte[] body) {
         if (sha256 == null) {
             try {
@@ -158,7 +158,9 @@ public class RabbitMqRecordDeserializer implements RMQDeserializationSchema<Sour
         return lastDeliveryNanos;
     }
 
-    /** Whether a delivery is being turned into a record right now (it may wait on backpressure). */
+    /**
+     * Returns whether a delivery is being turned into a record now (it may wait on backpressure).
+     */
     boolean isDeserializing() {
         return deserializing;
     }

@@ -102,7 +102,7 @@ class NatsPipelineIT {
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
-    void mixedInputGivesExactAggregatesAndDeadLetters(@TempDir Path checkpoints) throws Exception {
+    void mixedInputGivesExactResults(@TempDir Path checkpoints) throws Exception {
         KafkaBroker kafka = SharedKafkaBroker.get();
         String run = runName("mixed");
         String subject = run + ".events";
@@ -145,21 +145,25 @@ class NatsPipelineIT {
             String body = text(letter.getData());
             bodies.add(body);
             Headers headers = letter.getHeaders();
-            String what = "dead letter " + body;
+            String letterName = "dead letter " + body;
             long offset = Long.parseLong(headers.getFirst("dlq.offset"));
-            assertThat(headers.getFirst("dlq.reason")).as(what + " reason").isEqualTo("invalid");
-            assertThat(headers.getFirst("dlq.topic")).as(what + " topic").isEqualTo(stream);
-            assertThat(headers.getFirst("dlq.partition")).as(what + " partition").isEqualTo("-1");
+            assertThat(headers.getFirst("dlq.reason"))
+                    .as(letterName + " reason")
+                    .isEqualTo("invalid");
+            assertThat(headers.getFirst("dlq.topic")).as(letterName + " topic").isEqualTo(stream);
+            assertThat(headers.getFirst("dlq.partition"))
+                    .as(letterName + " partition")
+                    .isEqualTo("-1");
             assertThat(text(input.messages.get((int) offset - 1).body))
-                    .as(what + " offset is its stream sequence")
+                    .as(letterName + " offset is its stream sequence")
                     .isEqualTo(body);
-            assertThat(headers.getFirst("dlq.job")).as(what + " job").isEqualTo(run);
-            assertThat(headers.getFirst("dlq.error")).as(what + " error").isNotBlank();
+            assertThat(headers.getFirst("dlq.job")).as(letterName + " job").isEqualTo(run);
+            assertThat(headers.getFirst("dlq.error")).as(letterName + " error").isNotBlank();
             assertThat(NatsHeaderText.decode(headers.getFirst("dlq.key")))
-                    .as(what + " key is the subject")
+                    .as(letterName + " key is the subject")
                     .isEqualTo(subject.getBytes(StandardCharsets.UTF_8));
             assertThat(headers.getFirst("Nats-Msg-Id"))
-                    .as(what + " message id")
+                    .as(letterName + " message id")
                     .isEqualTo(run + "/" + stream + "/-1/" + offset);
         }
         assertThat(bodies)
@@ -170,7 +174,7 @@ class NatsPipelineIT {
 
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
-    void failureDrillLosesNoMessageAndCountsNoneTwice(@TempDir Path checkpoints) throws Exception {
+    void failureDrillKeepsEveryEventOnce(@TempDir Path checkpoints) throws Exception {
         KafkaBroker kafka = SharedKafkaBroker.get();
         String run = runName("drill");
         String subject = run + ".events";
@@ -259,8 +263,7 @@ class NatsPipelineIT {
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
-    void unacknowledgedMessagesStayInStreamWhenJobStops(@TempDir Path checkpoints)
-            throws Exception {
+    void unackedMessagesSurviveJobStop(@TempDir Path checkpoints) throws Exception {
         KafkaBroker kafka = SharedKafkaBroker.get();
         String run = runName("stop");
         String subject = run + ".events";
@@ -271,7 +274,7 @@ class NatsPipelineIT {
         int sent = input.messages.size();
 
         // An unbounded job whose first checkpoint is 10 min away acknowledges nothing: its
-        // reader holds 20 unacknowledged messages until it is cancelled.
+        // reader keeps 20 messages unacknowledged until it is cancelled.
         String stopped = run + "-stopped";
         kafka.createTopic("aggregates-" + stopped, 1);
         kafka.createTopic("dead-letters-" + stopped, 1);
@@ -288,7 +291,7 @@ class NatsPipelineIT {
         JobClient job = env.executeAsync(stopped);
         try {
             Poll.until(
-                    "the reader holds 20 messages",
+                    "the reader has 20 unacknowledged messages",
                     Duration.ofSeconds(90),
                     () -> ackPending(stream, durable) == 20);
         } finally {
@@ -316,6 +319,53 @@ class NatsPipelineIT {
                 KafkaTestIo.readCommitted(kafka.bootstrapServers(), results),
                 input.expectedAggregates);
         assertConsumerDone(stream, durable, sent);
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void boundedRunLeavesLaterMessagesInStream(@TempDir Path checkpoints) throws Exception {
+        KafkaBroker kafka = SharedKafkaBroker.get();
+        String run = runName("later");
+        String subject = run + ".events";
+        String stream = newStream(run + "-events", subject);
+        String results = "aggregates-" + run;
+        kafka.createTopic(results, 1);
+        kafka.createTopic("dead-letters-" + run, 1);
+        BrokerInput input = BrokerInput.mixed(run, 60);
+        NatsTestIo.publish(subject, input.bodies());
+        int sent = input.messages.size();
+
+        Map<String, String> settings = settings(run, kafka, results, stream, subject);
+        settings.put("dlq.topic", "dead-letters-" + run);
+        StreamExecutionEnvironment env = BrokerJobs.environment(checkpoints);
+        PipelineJob.define(env, BrokerJobs.config(settings));
+        JobClient job = env.executeAsync(run);
+        // The consumer exists only after the job read the stream's last sequence, its stop.
+        Poll.until(
+                "the job created its consumer",
+                Duration.ofSeconds(90),
+                () -> ackPending(stream, run) >= 0);
+        List<byte[]> later = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            later.add(
+                    ("{\"id\":\"" + run + "-later-" + i + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        NatsTestIo.publish(subject, later);
+        JobExecutionResult result = job.getJobExecutionResult().get(120, TimeUnit.SECONDS);
+
+        assertThat(BrokerJobs.counter(result, PipelineMetrics.RECORDS_IN))
+                .as("records in: only those published before the start")
+                .isEqualTo(sent);
+        OutputChecks.assertAggregates(
+                KafkaTestIo.readCommitted(kafka.bootstrapServers(), results),
+                input.expectedAggregates);
+        ConsumerInfo info = NatsTestIo.consumerInfo(stream, run);
+        assertThat(info.getAckFloor().getStreamSequence())
+                .as("acknowledged up to the stop sequence")
+                .isEqualTo(sent);
+        assertThat(info.getNumPending() + info.getNumAckPending())
+                .as("later messages still waiting for the consumer")
+                .isEqualTo(later.size());
     }
 
     /** Messages the consumer delivered and awaits acknowledgements for; -1 before it exists. */

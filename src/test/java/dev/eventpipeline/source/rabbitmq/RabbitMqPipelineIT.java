@@ -100,7 +100,7 @@ class RabbitMqPipelineIT {
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
-    void mixedInputGivesExactAggregatesAndDeadLetters(@TempDir Path checkpoints) throws Exception {
+    void mixedInputGivesExactResults(@TempDir Path checkpoints) throws Exception {
         KafkaBroker kafka = SharedKafkaBroker.get();
         String run = runName("mixed");
         String queue = newQueue(run + "-events");
@@ -144,27 +144,31 @@ class RabbitMqPipelineIT {
         input.messages.forEach(m -> idByBody.put(text(m.body), m.messageId));
         for (RabbitMqTestIo.Received letter : letters) {
             Map<String, Object> headers = letter.properties.getHeaders();
-            String what = "dead letter " + text(letter.body);
-            assertThat(letter.properties.getDeliveryMode()).as(what + " persistent").isEqualTo(2);
+            String letterName = "dead letter " + text(letter.body);
+            assertThat(letter.properties.getDeliveryMode())
+                    .as(letterName + " persistent")
+                    .isEqualTo(2);
             assertThat(String.valueOf(headers.get("dlq.reason")))
-                    .as(what + " reason")
+                    .as(letterName + " reason")
                     .isEqualTo("invalid");
             assertThat(String.valueOf(headers.get("dlq.topic")))
-                    .as(what + " topic")
+                    .as(letterName + " topic")
                     .isEqualTo(queue);
             assertThat(String.valueOf(headers.get("dlq.partition")))
-                    .as(what + " partition")
+                    .as(letterName + " partition")
                     .isEqualTo("-1");
             assertThat(String.valueOf(headers.get("dlq.offset")))
-                    .as(what + " offset")
+                    .as(letterName + " offset")
                     .isEqualTo("-1");
-            assertThat(String.valueOf(headers.get("dlq.job"))).as(what + " job").isEqualTo(run);
+            assertThat(String.valueOf(headers.get("dlq.job")))
+                    .as(letterName + " job")
+                    .isEqualTo(run);
             assertThat(String.valueOf(headers.get("dlq.error")))
-                    .as(what + " error")
+                    .as(letterName + " error")
                     .isNotBlank()
                     .doesNotContain("\n");
             assertThat((byte[]) headers.get("dlq.key"))
-                    .as(what + " key is the message id")
+                    .as(letterName + " key is the message id")
                     .isEqualTo(idByBody.get(text(letter.body)).getBytes(StandardCharsets.UTF_8));
         }
         assertThat(RabbitMqTestIo.readyCount(queue)).as("messages left in the queue").isZero();
@@ -172,8 +176,7 @@ class RabbitMqPipelineIT {
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
-    void correlationIdsDropRedeliveriesButNoDifferentEvent(@TempDir Path checkpoints)
-            throws Exception {
+    void correlationIdsDropOnlyRedeliveries(@TempDir Path checkpoints) throws Exception {
         KafkaBroker kafka = SharedKafkaBroker.get();
         String run = runName("correlation");
         String queue = newQueue(run + "-events");
@@ -251,7 +254,7 @@ class RabbitMqPipelineIT {
 
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
-    void failureDrillLosesNoMessageAndCountsNoneTwice(@TempDir Path checkpoints) throws Exception {
+    void failureDrillKeepsEveryEventOnce(@TempDir Path checkpoints) throws Exception {
         KafkaBroker kafka = SharedKafkaBroker.get();
         String run = runName("drill");
         String queue = newQueue(run + "-events");
@@ -343,7 +346,7 @@ class RabbitMqPipelineIT {
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
-    void unacknowledgedMessagesStayInQueueWhenJobStops(@TempDir Path checkpoints) throws Exception {
+    void unackedMessagesSurviveJobStop(@TempDir Path checkpoints) throws Exception {
         KafkaBroker kafka = SharedKafkaBroker.get();
         String run = runName("stop");
         String queue = newQueue(run + "-events");
@@ -352,7 +355,7 @@ class RabbitMqPipelineIT {
         int sent = input.messages.size();
 
         // An unbounded job whose first checkpoint is 10 min away acknowledges nothing: each of
-        // its two consumers holds 20 unacknowledged messages until it is cancelled.
+        // its two consumers keeps 20 messages unacknowledged until it is cancelled.
         String stopped = run + "-stopped";
         kafka.createTopic("aggregates-" + stopped, 1);
         kafka.createTopic("dead-letters-" + stopped, 1);
@@ -367,7 +370,7 @@ class RabbitMqPipelineIT {
         JobClient job = env.executeAsync(stopped);
         try {
             Poll.until(
-                    "both consumers hold 20 messages",
+                    "both consumers have 20 unacknowledged messages",
                     Duration.ofSeconds(90),
                     () -> RabbitMqTestIo.readyCount(queue) == sent - 40);
         } finally {
