@@ -509,9 +509,12 @@ public final class Benchmark {
                                         parse(line);
                                     }
                                 } catch (IOException e) {
-                                    LOG.warn(
-                                            "Reading the peer's status lines failed: {}",
-                                            e.toString());
+                                    // Expected once the peer has exited and its pipe is closed.
+                                    if (process.isAlive()) {
+                                        LOG.warn(
+                                                "Reading the peer's status lines failed: {}",
+                                                e.toString());
+                                    }
                                 }
                             },
                             "peer-status");
