@@ -239,7 +239,7 @@ public final class Benchmark {
         }
         result.brokerCpuSeconds = brokerCpu() - brokerBefore;
         result.cpuSeconds = cpu;
-        // The last line holds the figures: start.time, end.time, data.consumed.in.MB, MB.sec,
+        // The last line contains the figures: start.time, end.time, data.consumed.in.MB, MB.sec,
         // data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec,
         // fetch.nMsg.sec.
         String[] lines = output.trim().split("\n");
@@ -315,7 +315,7 @@ public final class Benchmark {
         return result;
     }
 
-    /** The arguments of {@code flink run} for the job on the benchmark topic. */
+    /** Returns the arguments of {@code flink run} for the job on the benchmark topic. */
     List<String> jobArguments(String name, String output, String deadLetters, boolean bounded) {
         List<String> arguments = new ArrayList<>();
         arguments.add("-D");
@@ -341,7 +341,7 @@ public final class Benchmark {
         return arguments;
     }
 
-    /** Whether a job has left RUNNING; asks the REST API at most every 500 ms. */
+    /** Reports whether a job has left RUNNING, querying the REST API at most every 500 ms. */
     private static final class JobDone implements java.util.function.BooleanSupplier {
         private final FlinkCluster cluster;
         private final String jobId;
@@ -365,8 +365,8 @@ public final class Benchmark {
     }
 
     /**
-     * The time the job's Kafka consumers positioned their first partition, from the TaskManager
-     * log: the last moment before the first record is read.
+     * Returns the time at which the job's Kafka consumers positioned their first partition, from
+     * the TaskManager log. That is the last moment before the first record is read.
      */
     static long firstRecordMillis(Path taskManagerLog) throws IOException {
         try (BufferedReader reader = Files.newBufferedReader(taskManagerLog)) {
@@ -388,8 +388,8 @@ public final class Benchmark {
     /** Full state size of the job's latest completed checkpoint, or -1 when there is none. */
     long lastCheckpointStateBytes(String jobId) {
         JsonNode latest = cluster.rest("/jobs/" + jobId + "/checkpoints").path("latest");
-        // NOTE: after a bounded run this is the final checkpoint, in which operators that had
-        // finished hold no state; the state probe measures the full state instead.
+        // NOTE: after a bounded run this is the final checkpoint. Operators that had finished put
+        // no state into it, so the state probe measures the full state instead.
         JsonNode completed = latest.path("completed");
         return completed.isMissingNode() || completed.isNull()
                 ? -1

@@ -15,8 +15,8 @@ import java.util.SplittableRandom;
  * invalid record. Event time advances {@link Settings#eventsPerSecond} events per simulated second
  * from {@link Settings#startMillis}, and each event lies up to {@link Settings#jitterMillis} behind
  * that clock. A duplicate goes to the partition of its original, later in that partition, so every
- * reader sees the original first; with jitter below the out-of-orderness bound no event is late for
- * per-partition watermarks.
+ * reader sees the original first. The jitter stays below the out-of-orderness bound, so no event is
+ * late for per-partition watermarks.
  */
 public final class EventGenerator {
 
@@ -27,7 +27,7 @@ public final class EventGenerator {
         INVALID
     }
 
-    /** What to generate. */
+    /** Generator settings. */
     public static final class Settings {
         /**
          * Event time of the first record. Kafka brokers reject records whose timestamp lies more
@@ -46,7 +46,7 @@ public final class EventGenerator {
         public int eventsPerSecond = 2_000;
         public int jitterMillis = 5_000;
 
-        /** One line for logs and reports. */
+        /** Returns a one-line description for logs and reports. */
         public String describe() {
             return String.format(
                     "%,d events, %d partitions, %,d keys, seed %d, %.1f%% duplicates, %.1f%%"
@@ -127,8 +127,8 @@ public final class EventGenerator {
         Record record = new Record();
         record.kind = Kind.VALID;
         record.partition = random.nextInt(settings.partitions);
-        // Skewed keys: the square of a uniform draw favours low key numbers; key 0 gets about
-        // 3 % of the events and the upper half of the keys about 29 % together.
+        // Skewed keys: the square of a uniform draw favours low key numbers. Key 0 gets about
+        // 3 % of the events, and the upper half of the keys about 29 % together.
         double u = random.nextDouble();
         int keyIndex = (int) (u * u * settings.keys);
         record.groupKey = keyTexts[keyIndex];
@@ -234,7 +234,9 @@ public final class EventGenerator {
         return record;
     }
 
-    /** The group key of key number {@code k}: mostly ASCII, some non-ASCII, some integers. */
+    /**
+     * Returns the group key of key number {@code k}: mostly ASCII, some non-ASCII, some integers.
+     */
     private static String keyText(int k) {
         if (k % 100 == 99) {
             return Integer.toString(100_000 + k);

@@ -141,7 +141,7 @@ public final class FlinkCluster {
         }
     }
 
-    /** The job's state, e.g. RUNNING or FINISHED. */
+    /** Returns the job's state, such as RUNNING or FINISHED. */
     public String jobState(String jobId) {
         return rest("/jobs/" + jobId).path("state").asText();
     }

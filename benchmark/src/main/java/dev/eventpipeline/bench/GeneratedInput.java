@@ -81,12 +81,12 @@ public final class GeneratedInput {
         return keys.get(keyId[i]);
     }
 
-    /** The key text of a key id. */
+    /** Returns the key text of a key id. */
     public String keyText(int id) {
         return keys.get(id);
     }
 
-    /** The id of a key text, or -1 for a key that no record has. */
+    /** Returns the id of a key text, or -1 for a key that no record has. */
     public int keyId(String key) {
         return keyIds.getOrDefault(key, -1);
     }

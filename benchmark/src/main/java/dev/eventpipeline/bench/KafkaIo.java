@@ -38,7 +38,7 @@ public final class KafkaIo {
 
     private KafkaIo() {}
 
-    /** Creates topics with replication factor 1; an existing topic is an error. */
+    /** Creates topics with replication factor 1, and fails when one of them exists. */
     public static void createTopics(String bootstrapServers, Map<String, Integer> partitions) {
         List<NewTopic> topics =
                 partitions.entrySet().stream()
@@ -56,7 +56,7 @@ public final class KafkaIo {
         LOG.info("Created topics {}", partitions);
     }
 
-    /** Deletes every topic whose name starts with {@code prefix}; failures are logged only. */
+    /** Deletes every topic whose name starts with {@code prefix}, and logs a failure. */
     public static void deleteTopicsWithPrefix(String bootstrapServers, String prefix) {
         try (Admin admin = admin(bootstrapServers)) {
             Set<String> names =
@@ -156,7 +156,7 @@ public final class KafkaIo {
         }
     }
 
-    /** A {@code read_committed} consumer without a group. */
+    /** Creates a {@code read_committed} consumer without a group. */
     public static KafkaConsumer<byte[], byte[]> consumer(
             String bootstrapServers, int fetchMaxWaitMillis) {
         Properties properties = new Properties();
@@ -170,7 +170,7 @@ public final class KafkaIo {
         return new KafkaConsumer<>(properties);
     }
 
-    /** All partitions of {@code topic}; fails when the topic does not exist. */
+    /** Returns all partitions of {@code topic}, and fails when the topic does not exist. */
     public static List<TopicPartition> partitions(
             KafkaConsumer<byte[], byte[]> consumer, String topic) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, ADMIN_TIMEOUT);
@@ -198,7 +198,7 @@ public final class KafkaIo {
         return Admin.create(properties);
     }
 
-    /** Names of the topics that exist now. */
+    /** Returns the names of the topics that exist now. */
     public static Collection<String> topics(String bootstrapServers) {
         try (Admin admin = admin(bootstrapServers)) {
             return admin.listTopics().names().get(ADMIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);

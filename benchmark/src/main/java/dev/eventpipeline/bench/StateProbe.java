@@ -13,15 +13,15 @@ import java.util.Map;
  * Measures the dedup state per id on RocksDB. A bounded run cannot show it, because operators that
  * have finished put no state into the final checkpoint. So the probe runs the job unbounded on the
  * benchmark topic until the source has committed the end offsets, which it does when a checkpoint
- * completes: that checkpoint holds every id. The dedup operator's share of the checkpoint divided
- * by the number of distinct valid ids is the state per id.
+ * completes: that checkpoint contains every id. The dedup operator's share of the checkpoint
+ * divided by the number of distinct valid ids is the state per id.
  */
 final class StateProbe {
 
     private static final Logger LOG = LoggerFactory.getLogger(StateProbe.class);
     private static final Duration TIMEOUT = Duration.ofMinutes(8);
 
-    /** What the probe measured. */
+    /** Figures that the probe measured. */
     static final class Result {
         public long checkpointId;
         public long checkpointStateBytes;

@@ -28,7 +28,7 @@ public final class PeerAccumulator {
         return this;
     }
 
-    /** The serde of the window stores: five fixed-width numbers, 40 bytes. */
+    /** Returns the serde of the window stores: five fixed-width numbers, 40 bytes. */
     public static Serde<PeerAccumulator> serde() {
         Serializer<PeerAccumulator> serializer =
                 (topic, acc) ->

@@ -9,9 +9,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * What flows between the peer's processors and through its repartition topics: a parsed event with
- * its original record, an invalid record, or an end-of-input marker. Written with a hand-made
- * binary serde, the counterpart of the job's POJO serializers.
+ * A record that flows between the peer's processors and through its repartition topics: a parsed
+ * event with its original record, an invalid record, or an end-of-input marker. Written with a
+ * hand-made binary serde, the counterpart of the job's POJO serializers.
  */
 public final class PeerRecord {
 
@@ -44,7 +44,7 @@ public final class PeerRecord {
     public int sourcePartition;
     public int via;
 
-    /** The serde of the repartition topics. */
+    /** Returns the serde of the repartition topics. */
     public static Serde<PeerRecord> serde() {
         return Serdes.serdeFrom(new RecordSerializer(), new RecordDeserializer());
     }
