@@ -97,7 +97,7 @@ main() {
         main_class=dev.eventpipeline.bench.LatencyBenchmark
     fi
     local classpath="$REPO_ROOT/benchmark/target/classes:$(<"$CLASSPATH_FILE")"
-    java -Xmx2g -cp "$classpath" "$main_class" \
+    java -Xmx3g -cp "$classpath" "$main_class" \
         --repo "$REPO_ROOT" \
         --home "$BENCH_HOME" \
         --bootstrap-servers "127.0.0.1:$BROKER_PORT" \

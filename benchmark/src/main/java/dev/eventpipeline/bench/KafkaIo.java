@@ -17,7 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /** Topic administration, input loading and committed reads against the benchmark broker. */
@@ -127,11 +127,12 @@ public final class KafkaIo {
 
     /**
      * Reads every committed record of {@code topic} up to the last stable offsets at the time of
-     * the call, with {@code read_committed}.
+     * the call, with {@code read_committed}, and hands each to {@code handler} without keeping it.
      */
-    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
-            String bootstrapServers, String topic) {
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    public static void readCommitted(
+            String bootstrapServers,
+            String topic,
+            Consumer<ConsumerRecord<byte[], byte[]>> handler) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, 50)) {
             List<TopicPartition> partitions = partitions(consumer, topic);
             consumer.assign(partitions);
@@ -143,10 +144,9 @@ public final class KafkaIo {
                     throw new IllegalStateException(
                             "timed out after " + READ_TIMEOUT + " reading " + topic);
                 }
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                consumer.poll(Duration.ofMillis(200)).forEach(handler);
             }
         }
-        return records;
     }
 
     /** Returns the end offsets of all partitions of {@code topic}. */
