@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Benchmarks the job against a Kafka Streams peer and Kafka's raw consumer on one generated
+# topic, and prints the side-by-side table. See docs/benchmarks.md for what is measured.
+#
+#   benchmark/run.sh [throughput] [--rounds N] [--events N] [--contenders raw,job,peer]
+#                    [--checkpoint-interval 2s] [--seed N]
+#   benchmark/run.sh latency [--rate N] [--seconds N] [--intervals 1s,5s,10s]
+#
+# It builds the job jar and the benchmark tools when they are missing or out of date, starts
+# its own Kafka broker (127.0.0.1:39092) and, per round, its own Flink cluster (REST 38081,
+# RPC 36123, metrics 39250-39260), all under ${EVENT_PIPELINE_BENCH_HOME:-<repo>/.local/benchmark},
+# and stops everything it started when it ends. Results go to <that directory>/results/<run id>/.
+
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly REPO_ROOT
+BENCH_HOME="${EVENT_PIPELINE_BENCH_HOME:-$REPO_ROOT/.local/benchmark}"
+mkdir -p "$BENCH_HOME"
+BENCH_HOME="$(cd "$BENCH_HOME" && pwd)"
+readonly BENCH_HOME
+readonly BROKER_PORT="${EVENT_PIPELINE_BENCH_BROKER_PORT:-39092}"
+readonly REST_PORT="${EVENT_PIPELINE_BENCH_REST_PORT:-38081}"
+readonly RPC_PORT="${EVENT_PIPELINE_BENCH_RPC_PORT:-36123}"
+readonly METRICS_PORTS="${EVENT_PIPELINE_BENCH_METRICS_PORTS:-39250-39260}"
+readonly CLASSPATH_FILE="$BENCH_HOME/benchmark.classpath"
+
+info() {
+    echo "benchmark: $*" >&2
+}
+
+die() {
+    echo "benchmark: error: $*" >&2
+    exit 1
+}
+
+broker() {
+    EVENT_PIPELINE_HOME="$BENCH_HOME" "$REPO_ROOT/scripts/kafka-broker.sh" "$@"
+}
+
+cluster() {
+    EVENT_PIPELINE_HOME="$BENCH_HOME" \
+        EVENT_PIPELINE_FLINK_REST_PORT="$REST_PORT" \
+        EVENT_PIPELINE_FLINK_RPC_PORT="$RPC_PORT" \
+        EVENT_PIPELINE_FLINK_METRICS_PORTS="$METRICS_PORTS" \
+        "$REPO_ROOT/scripts/flink-cluster.sh" "$@"
+}
+
+# Rebuilds the job jar when any source, resource or the POM is newer than it.
+build_job() {
+    local jar="$REPO_ROOT/target/event-pipeline.jar"
+    if [[ -f "$jar" && -z "$(find "$REPO_ROOT/src/main" "$REPO_ROOT/pom.xml" -newer "$jar" -type f | head -n 1)" ]]; then
+        return 0
+    fi
+    info "building the job jar (mvn package, tests skipped)"
+    (cd "$REPO_ROOT" && mvn -q -B -DskipTests package) || die "building the job jar failed"
+}
+
+# Compiles the benchmark tools and writes their classpath.
+build_benchmark() {
+    info "compiling the benchmark tools"
+    mvn -q -B -f "$REPO_ROOT/benchmark/pom.xml" compile dependency:build-classpath \
+        -Dmdep.outputFile="$CLASSPATH_FILE" || die "compiling benchmark/ failed"
+}
+
+stop_all() {
+    cluster stop >/dev/null 2>&1 || true
+    broker stop || true
+}
+
+main() {
+    local mode=throughput
+    if [[ $# -gt 0 && "$1" != --* ]]; then
+        mode="$1"
+        shift
+    fi
+    case "$mode" in
+        throughput | latency) ;;
+        *) die "unknown mode '$mode': expected throughput or latency" ;;
+    esac
+
+    build_job
+    build_benchmark
+
+    if broker status >/dev/null 2>&1; then
+        die "a benchmark broker already runs under $BENCH_HOME; stop it with: EVENT_PIPELINE_HOME=$BENCH_HOME scripts/kafka-broker.sh stop"
+    fi
+    # Every run starts from an empty broker, so earlier runs' topics cost no disk or time.
+    rm -rf "$BENCH_HOME/kafka/data"
+    trap stop_all EXIT
+    broker start --port "$BROKER_PORT"
+    local broker_pid
+    broker_pid="$(<"$BENCH_HOME/kafka/kafka.pid")"
+
+    local main_class=dev.eventpipeline.bench.Benchmark
+    if [[ "$mode" == latency ]]; then
+        main_class=dev.eventpipeline.bench.LatencyBenchmark
+    fi
+    local classpath="$REPO_ROOT/benchmark/target/classes:$(<"$CLASSPATH_FILE")"
+    java -Xmx3g -cp "$classpath" "$main_class" \
+        --repo "$REPO_ROOT" \
+        --home "$BENCH_HOME" \
+        --bootstrap-servers "127.0.0.1:$BROKER_PORT" \
+        --broker-pid "$broker_pid" \
+        --benchmark-classpath "$classpath" \
+        --broker-classpath "$(<"$BENCH_HOME/kafka/classpath.txt")" \
+        --rest-port "$REST_PORT" \
+        --rpc-port "$RPC_PORT" \
+        --metrics-ports "$METRICS_PORTS" \
+        "$@"
+}
+
+main "$@"
