@@ -2,11 +2,9 @@ package dev.eventpipeline.job;
 
 import dev.eventpipeline.config.WindowSpec;
 
-import java.util.List;
-
 /**
  * Stable operator uids and display names. A uid maps an operator to its state in a savepoint, so
- * none of these may change once a job has run; other window specs get another window uid.
+ * none of these may change once a job has run; a new window spec gets a new uid of its own.
  */
 public final class OperatorIds {
 
@@ -56,24 +54,16 @@ public final class OperatorIds {
     private OperatorIds() {}
 
     /**
-     * The uid of the window operator of a list of specs, e.g. {@code
-     * windows-tumbling-60s-sliding-300s-60s}. Its pane state depends on the specs, so other specs
-     * get another uid, and a savepoint taken with other specs restores without window state.
+     * The uid of one window spec's operator, e.g. {@code window-sliding-300s-60s}. Each spec has
+     * its own operator, so adding or removing a spec leaves the other specs' open windows in a
+     * savepoint usable.
      */
-    public static String windowsUid(List<WindowSpec> specs) {
-        StringBuilder uid = new StringBuilder("windows");
-        for (WindowSpec spec : specs) {
-            uid.append('-').append(spec.label().replace(':', '-').replace('/', '-'));
-        }
-        return uid.toString();
+    public static String windowUid(WindowSpec spec) {
+        return "window-" + spec.label().replace(':', '-').replace('/', '-');
     }
 
-    /** The display name of the window operator, e.g. {@code Windows tumbling:60s, sliding:...}. */
-    public static String windowsName(List<WindowSpec> specs) {
-        StringBuilder name = new StringBuilder("Windows ");
-        for (int i = 0; i < specs.size(); i++) {
-            name.append(i == 0 ? "" : ", ").append(specs.get(i).label());
-        }
-        return name.toString();
+    /** The display name of one window spec's operator, e.g. {@code Window tumbling:60s}. */
+    public static String windowName(WindowSpec spec) {
+        return "Window " + spec.label();
     }
 }

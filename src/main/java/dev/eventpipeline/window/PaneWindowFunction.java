@@ -18,8 +18,9 @@ import java.util.List;
  * Aggregates every window spec of a job in one keyed operator, with panes. The time line is cut
  * into panes whose length divides every spec's size and slide (their greatest common divisor), an
  * event updates only the one pane that contains it, and a firing window sums the panes it covers.
- * With {@code tumbling:60s} and {@code sliding:300s/60s} an event costs one state update instead of
- * six (one per window that contains it), and one shuffle instead of one per spec.
+ * With {@code sliding:300s/60s} an event costs one state update instead of five (one per window
+ * that contains it). It can serve several specs at once; the job runs one instance per spec so that
+ * each spec keeps its own uid in savepoints.
  *
  * <p>The results are those of Flink's window operator with the same specs and allowed lateness:
  * windows are epoch-aligned and contain {@code start <= ts < end}; a window fires when the

@@ -11,8 +11,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Aggregates accepted events per key in every window spec with one pane-based operator; see {@link
- * PaneWindowFunction}.
+ * Aggregates accepted events per key with one pane-based operator per window spec (see {@link
+ * PaneWindowFunction}) and unions their results. One operator per spec, each with its own uid,
+ * keeps savepoints usable when a spec is added or removed.
  */
 public final class WindowStage {
 
@@ -20,9 +21,17 @@ public final class WindowStage {
 
     public static DataStream<WindowResult> apply(
             DataStream<Event> accepted, List<WindowSpec> specs, Duration allowedLateness) {
-        return accepted.keyBy(event -> event.key)
-                .process(new PaneWindowFunction(specs, allowedLateness.toMillis()))
-                .uid(OperatorIds.windowsUid(specs))
-                .name(OperatorIds.windowsName(specs));
+        DataStream<WindowResult> results = null;
+        for (WindowSpec spec : specs) {
+            DataStream<WindowResult> specResults =
+                    accepted.keyBy(event -> event.key)
+                            .process(
+                                    new PaneWindowFunction(
+                                            List.of(spec), allowedLateness.toMillis()))
+                            .uid(OperatorIds.windowUid(spec))
+                            .name(OperatorIds.windowName(spec));
+            results = results == null ? specResults : results.union(specResults);
+        }
+        return results;
     }
 }
