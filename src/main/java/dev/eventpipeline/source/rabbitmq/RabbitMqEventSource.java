@@ -20,6 +20,7 @@ import org.apache.flink.streaming.connectors.rabbitmq.common.RMQConnectionConfig
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +58,9 @@ public class RabbitMqEventSource extends RMQSource<SourceRecord>
      * finished no delivery for this long.
      */
     static final Duration DRAIN_QUIET_PERIOD = Duration.ofSeconds(1);
+
+    /** How long close() waits for the broker to confirm the consumer it cancels. */
+    static final Duration CONSUMER_TAG_TIMEOUT = Duration.ofSeconds(5);
 
     private final RabbitMqEndpoint endpoint;
     private final QueueDeclaration declaration;
@@ -229,10 +233,33 @@ public class RabbitMqEventSource extends RMQSource<SourceRecord>
     @Override
     public void close() throws Exception {
         stopDrainWatcher();
+        awaitConsumerTag();
         try {
             super.close();
         } finally {
             LOG.info("Closed RabbitMQ source for queue '{}'", queueName);
+        }
+    }
+
+    /**
+     * Waits until the broker has confirmed the consumer. RMQSource.close() cancels the consumer by
+     * the tag that the confirmation sets, and fails with "Unknown consumerTag" when a task closes
+     * so soon after it opened that the tag is still missing.
+     */
+    private void awaitConsumerTag() {
+        Object registered = consumer;
+        if (!(registered instanceof DefaultConsumer) || channel == null || !channel.isOpen()) {
+            return;
+        }
+        long deadline = System.nanoTime() + CONSUMER_TAG_TIMEOUT.toNanos();
+        try {
+            while (((DefaultConsumer) registered).getConsumerTag() == null
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        } catch (InterruptedException e) {
+            // A cancelled task is interrupted; closing goes on without the wait.
+            Thread.currentThread().interrupt();
         }
     }
 
