@@ -65,14 +65,31 @@ public final class ConfigKeys {
                 "how often new partitions are looked for; 0ms turns discovery off");
         add("source.uri", "", "RabbitMQ or NATS server URI");
         add("source.queue", "", "RabbitMQ queue to read");
+        add(
+                "source.queue-declaration",
+                "classic",
+                "RabbitMQ: classic or quorum (declare a durable queue of that type if missing),"
+                        + " or passive (the queue must exist)");
         add("source.stream", "", "NATS JetStream stream to read");
-        add("source.subject", "", "NATS subject filter");
+        add("source.subject", "", "NATS subject filter; empty: every subject of the stream");
         add(
                 "source.correlation-ids",
                 "false",
-                "RabbitMQ: deduplicate redeliveries by correlation id (exactly-once, parallelism 1)");
-        add("source.prefetch", "500", "RabbitMQ prefetch count / NATS batch size");
-        add("source.durable-name", "", "NATS durable consumer name; empty: the job name");
+                "RabbitMQ: drop redeliveries by correlation id (exactly-once, parallelism 1)");
+        add(
+                "source.prefetch",
+                "10000",
+                "unacknowledged messages one consumer may hold (RabbitMQ prefetch count, NATS"
+                        + " max ack pending); acknowledged at checkpoints, so it caps the messages"
+                        + " per checkpoint interval");
+        add(
+                "source.ack-wait",
+                "30s",
+                "NATS: how long the server waits for an acknowledgement before it redelivers");
+        add(
+                "source.durable-name",
+                "",
+                "NATS durable consumer name; empty: the job name with '.' replaced by '_'");
         add("source.username-env", "", "environment variable holding the source user name");
         add("source.password-env", "", "environment variable holding the source password");
         add("sink.topic", "aggregates", "output topic of window results");
@@ -104,7 +121,11 @@ public final class ConfigKeys {
                 "",
                 "transactional id prefix of the dead-letter sink; empty: NAME-dead-letters");
         add("dlq.uri", "", "RabbitMQ or NATS server URI for dead letters");
-        add("dlq.queue", "", "RabbitMQ queue for dead letters");
+        add("dlq.queue", "", "RabbitMQ queue for dead letters (the routing key with dlq.exchange)");
+        add(
+                "dlq.queue-declaration",
+                "classic",
+                "RabbitMQ without dlq.exchange: classic, quorum or passive, as for the source");
         add("dlq.exchange", "", "RabbitMQ exchange for dead letters; empty: the default exchange");
         add("dlq.subject", "", "NATS subject for dead letters");
         add("dlq.username-env", "", "environment variable holding the dead-letter user name");

@@ -6,6 +6,7 @@ import dev.eventpipeline.config.JobConfig;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
@@ -45,8 +46,7 @@ public final class JobEnvironment {
                 cluster,
                 defaults,
                 CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
-                org.apache.flink.configuration.ExternalizedCheckpointRetention
-                        .RETAIN_ON_CANCELLATION);
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         if (cluster.getOptional(RestartStrategyOptions.RESTART_STRATEGY).isEmpty()) {
             defaults.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
             defaults.set(

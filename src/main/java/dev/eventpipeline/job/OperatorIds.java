@@ -11,6 +11,16 @@ public final class OperatorIds {
     public static final String SOURCE_UID = "event-source";
     public static final String SOURCE_NAME = "Event source";
 
+    // Each source type has its own uid, so a savepoint taken with another source type is not
+    // restored into this source's state (Flink then requires --allowNonRestoredState).
+    public static final String RABBITMQ_SOURCE_UID = "event-source-rabbitmq";
+    public static final String NATS_SOURCE_UID = "event-source-nats";
+
+    /** Watermark assigner behind a source that is not a FLIP-27 source (RabbitMQ). */
+    public static final String SOURCE_WATERMARKS_UID = "event-source-watermarks";
+
+    public static final String SOURCE_WATERMARKS_NAME = "Event-time watermarks";
+
     public static final String VALIDATE_UID = "validate-events";
     public static final String VALIDATE_NAME = "Validate events";
 
@@ -20,11 +30,26 @@ public final class OperatorIds {
     public static final String LATE_ROUTER_UID = "route-late-events";
     public static final String LATE_ROUTER_NAME = "Route late events";
 
+    public static final String EVENT_TIME_LAG_UID = "event-time-lag";
+    public static final String EVENT_TIME_LAG_NAME = "Event-time lag";
+
     public static final String RESULTS_SINK_UID = "aggregates-sink";
     public static final String RESULTS_SINK_NAME = "Aggregates sink";
 
     public static final String DEAD_LETTER_SINK_UID = "dead-letter-sink";
     public static final String DEAD_LETTER_SINK_NAME = "Dead-letter sink";
+
+    public static final String RABBITMQ_DEAD_LETTER_SINK_UID = "dead-letter-sink-rabbitmq";
+    public static final String NATS_DEAD_LETTER_SINK_UID = "dead-letter-sink-nats";
+
+    public static final String REPLAY_SOURCE_UID = "replay-dead-letter-source";
+    public static final String REPLAY_SOURCE_NAME = "Dead-letter source";
+
+    public static final String REPLAY_SELECT_UID = "replay-select-dead-letters";
+    public static final String REPLAY_SELECT_NAME = "Select dead letters";
+
+    public static final String REPLAY_SINK_UID = "replay-sink";
+    public static final String REPLAY_SINK_NAME = "Replay sink";
 
     private OperatorIds() {}
 

@@ -2,12 +2,14 @@ package dev.eventpipeline.job;
 
 import dev.eventpipeline.config.JobConfig;
 import dev.eventpipeline.dedup.Deduplicator;
+import dev.eventpipeline.metrics.EventTimeLagOperator;
 import dev.eventpipeline.model.DeadLetter;
 import dev.eventpipeline.model.Event;
 import dev.eventpipeline.model.SourceRecord;
 import dev.eventpipeline.model.WindowResult;
 import dev.eventpipeline.parse.ValidationSplitter;
 import dev.eventpipeline.window.LateEventRouter;
+import dev.eventpipeline.window.LateEventRouterOperator;
 import dev.eventpipeline.window.WindowStage;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -56,18 +58,31 @@ public final class PipelineTopology {
                         .name(OperatorIds.DEDUP_NAME);
 
         // Late events leave before any window sees them, so each is in all its windows or none.
+        // The operator keeps its watermark in checkpoints, so replayed late events stay late.
         SingleOutputStreamOperator<Event> acceptedEvents =
                 uniqueEvents
-                        .process(
-                                new LateEventRouter(
-                                        config.windows(),
-                                        config.allowedLateness().toMillis(),
-                                        DEAD_LETTERS))
+                        .transform(
+                                OperatorIds.LATE_ROUTER_NAME,
+                                uniqueEvents.getType(),
+                                new LateEventRouterOperator(
+                                        new LateEventRouter(
+                                                config.windows(),
+                                                config.allowedLateness().toMillis(),
+                                                DEAD_LETTERS)))
                         .uid(OperatorIds.LATE_ROUTER_UID)
                         .name(OperatorIds.LATE_ROUTER_NAME);
 
+        // Reports processing time minus the watermark that the window operators see.
+        DataStream<Event> measuredEvents =
+                acceptedEvents
+                        .transform(
+                                OperatorIds.EVENT_TIME_LAG_NAME,
+                                acceptedEvents.getType(),
+                                new EventTimeLagOperator<Event>())
+                        .uid(OperatorIds.EVENT_TIME_LAG_UID);
+
         DataStream<WindowResult> windowResults =
-                WindowStage.apply(acceptedEvents, config.windows(), config.allowedLateness());
+                WindowStage.apply(measuredEvents, config.windows(), config.allowedLateness());
 
         DataStream<DeadLetter> deadLetters =
                 validEvents

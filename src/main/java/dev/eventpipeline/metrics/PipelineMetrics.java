@@ -44,5 +44,19 @@ public final class PipelineMetrics {
     /** Entries created in the dedup state (one per distinct id stored). */
     public static final String DEDUP_IDS_STORED = "dedupIdsStored";
 
+    /** Dead-letter replay: records read from the dead-letter topic. */
+    public static final String REPLAY_READ = "replayRecordsRead";
+
+    /** Dead-letter replay: records read but not selected by reason or job. */
+    public static final String REPLAY_SKIPPED = "replayRecordsSkipped";
+
+    /**
+     * Dead-letter replay: selected records (an accumulator only; the metric is the written one).
+     */
+    public static final String REPLAY_SELECTED = "replayRecordsSelected";
+
+    /** Dead-letter replay: original records handed to the target topic's sink. */
+    public static final String REPLAY_WRITTEN = "replayRecordsWritten";
+
     private PipelineMetrics() {}
 }

@@ -4,6 +4,8 @@ import dev.eventpipeline.config.JobConfig;
 import dev.eventpipeline.job.OperatorIds;
 import dev.eventpipeline.model.DeadLetter;
 import dev.eventpipeline.model.WindowResult;
+import dev.eventpipeline.sink.nats.NatsDeadLetterSink;
+import dev.eventpipeline.sink.rabbitmq.RabbitMqDeadLetterSink;
 
 import org.apache.flink.streaming.api.datastream.DataStream;
 
@@ -24,6 +26,18 @@ public final class DeadLetterSinks {
                 deadLetters
                         .sinkTo(KafkaSinks.deadLetters(config))
                         .uid(OperatorIds.DEAD_LETTER_SINK_UID)
+                        .name(OperatorIds.DEAD_LETTER_SINK_NAME);
+                break;
+            case RABBITMQ:
+                deadLetters
+                        .sinkTo(RabbitMqDeadLetterSink.fromConfig(config))
+                        .uid(OperatorIds.RABBITMQ_DEAD_LETTER_SINK_UID)
+                        .name(OperatorIds.DEAD_LETTER_SINK_NAME);
+                break;
+            case NATS:
+                deadLetters
+                        .sinkTo(NatsDeadLetterSink.fromConfig(config))
+                        .uid(OperatorIds.NATS_DEAD_LETTER_SINK_UID)
                         .name(OperatorIds.DEAD_LETTER_SINK_NAME);
                 break;
             default:

@@ -36,11 +36,14 @@ public final class KafkaEventSource {
                     isolation);
         }
         properties.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        // The connector turns partition discovery off unless the property is set; 0 keeps it off.
+        // The connector turns partition discovery off unless the property is set; 0 keeps it
+        // off. A bounded source reads the partitions that exist at start, so it never discovers.
         long discoveryMillis = config.partitionDiscoveryInterval().toMillis();
-        properties.setProperty(
-                "partition.discovery.interval.ms",
-                Long.toString(discoveryMillis == 0 ? -1 : discoveryMillis));
+        if (!config.bounded()) {
+            properties.setProperty(
+                    "partition.discovery.interval.ms",
+                    Long.toString(discoveryMillis == 0 ? -1 : discoveryMillis));
+        }
         // With the default of 500 ms a reader whose other partitions are exhausted waits half a
         // second per fetch; a shorter wait keeps throughput up when partitions drain unevenly.
         properties.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");

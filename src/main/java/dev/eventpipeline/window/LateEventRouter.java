@@ -36,6 +36,11 @@ public class LateEventRouter extends ProcessFunction<Event, Event> {
     private final long allowedLatenessMillis;
     private final OutputTag<DeadLetter> deadLetters;
 
+    /**
+     * Lowest watermark that events are judged against, restored by {@link LateEventRouterOperator}.
+     */
+    private long watermarkFloor = Long.MIN_VALUE;
+
     private transient Counter late;
     private transient Counter accepted;
     private transient LongCounter lateTotal;
@@ -56,9 +61,19 @@ public class LateEventRouter extends ProcessFunction<Event, Event> {
         acceptedTotal = getRuntimeContext().getLongCounter(PipelineMetrics.ACCEPTED);
     }
 
+    /**
+     * Sets the watermark restored from a checkpoint. Until the operator's own watermark passes it,
+     * events are judged against this one, because Flink restarts watermarks at {@link
+     * Long#MIN_VALUE} after a restore.
+     */
+    public void setWatermarkFloor(long floor) {
+        this.watermarkFloor = floor;
+    }
+
     @Override
     public void processElement(Event event, Context ctx, Collector<Event> out) {
-        if (isLate(event.timestamp, ctx.timerService().currentWatermark())) {
+        long watermark = Math.max(watermarkFloor, ctx.timerService().currentWatermark());
+        if (isLate(event.timestamp, watermark)) {
             late.inc();
             lateTotal.add(1);
             ctx.output(deadLetters, new DeadLetter(event.raw, DeadLetter.LATE, LATE_ERROR));

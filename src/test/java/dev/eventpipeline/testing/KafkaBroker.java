@@ -711,7 +711,7 @@ public final class KafkaBroker implements AutoCloseable {
          * {@link KafkaBroker#close()}. Defaults to a new temporary directory that close deletes.
          */
         public Builder workDir(Path dir) {
-            this.workDir = dir;
+            this.workDir = dir.toAbsolutePath();
             return this;
         }
 
