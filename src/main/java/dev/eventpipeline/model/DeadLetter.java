@@ -34,13 +34,30 @@ public class DeadLetter {
         this.error = oneLine(error);
     }
 
-    /** Collapses line breaks so the cause fits in one header line. */
+    /** Maximum length of a cause in UTF-16 chars. A longer one is cut and ends in "...". */
+    public static final int MAX_ERROR_LENGTH = 500;
+
+    /**
+     * Collapses line breaks and other control characters (the cause may quote hostile input) so the
+     * cause fits in one header line, and cuts it to {@link #MAX_ERROR_LENGTH} without splitting a
+     * surrogate pair.
+     */
     public static String oneLine(String text) {
         if (text == null || text.isEmpty()) {
             return "unknown error";
         }
-        String flat = text.replaceAll("[\\r\\n\\t]+", " ").trim();
-        return flat.length() > 500 ? flat.substring(0, 500) + "..." : flat;
+        String flat = text.replaceAll("[\\p{Cc}\\u2028\\u2029]+", " ").trim();
+        if (flat.isEmpty()) {
+            return "unknown error";
+        }
+        if (flat.length() <= MAX_ERROR_LENGTH) {
+            return flat;
+        }
+        int cut = MAX_ERROR_LENGTH;
+        if (Character.isHighSurrogate(flat.charAt(cut - 1))) {
+            cut--;
+        }
+        return flat.substring(0, cut) + "...";
     }
 
     @Override

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -46,24 +47,39 @@ public final class EventParser implements Serializable {
     }
 
     /**
-     * Creates the JSON factory with deliberate limits. Nesting and number length are the contract's
-     * limits, so Jackson rejects such input early. Strings and names may be as long as a broker
-     * message can be; field names are not interned, so hostile input with many distinct names
-     * cannot grow a shared symbol table.
+     * Creates the JSON factory with every stream read constraint set on purpose, none left at
+     * Jackson's default:
+     *
+     * <ul>
+     *   <li>nesting depth and number length are the contract's limits, so Jackson stops reading
+     *       such input at the first token past the limit;
+     *   <li>string, name and document length and the token count are unlimited: the record value is
+     *       already in memory, Kafka caps its size ({@code message.max.bytes} of the broker or
+     *       topic), and the parse is linear in it, so a limit here would only reject events that
+     *       the contract calls valid (Jackson's default string limit is 20,000,000 chars);
+     *   <li>field names are canonicalized (Jackson's default) but not interned. Canonicalization
+     *       makes Jackson read the bytes with its UTF-8 parser; without it Jackson 2.21 decodes to
+     *       chars first, and its char parser then takes a non-ASCII char whose low byte is a hex
+     *       digit as that digit in a {@code \}{@code u} escape ({@code "\}{@code u0a0\u0e37"}
+     *       became U+0A07 instead of invalid JSON). The shared symbol table stays small: Jackson
+     *       drops a parser's names instead of merging them once it has more than 6,000. Names are
+     *       not interned, so hostile names never reach the JVM's string table.
+     * </ul>
      */
     static JsonFactory newJsonFactory() {
         StreamReadConstraints constraints =
                 StreamReadConstraints.builder()
                         .maxNestingDepth(MAX_NESTING_DEPTH)
                         .maxNumberLength(MAX_NUMBER_LENGTH)
-                        .maxStringLength(64 * 1024 * 1024)
-                        .maxNameLength(1024 * 1024)
+                        .maxStringLength(Integer.MAX_VALUE)
+                        .maxNameLength(Integer.MAX_VALUE)
                         .maxDocumentLength(-1)
+                        .maxTokenCount(-1)
                         .build();
         return JsonFactory.builder()
                 .streamReadConstraints(constraints)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+                .enable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
                 .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
                 .build();
     }
@@ -85,6 +101,8 @@ public final class EventParser implements Serializable {
             return parseJson(raw);
         } catch (InvalidEventException e) {
             return SourceRecord.invalid(raw, e.getMessage());
+        } catch (StreamConstraintsException e) {
+            return SourceRecord.invalid(raw, "value breaks a JSON limit: " + describe(e));
         } catch (JsonProcessingException e) {
             return SourceRecord.invalid(raw, "value is not JSON: " + describe(e));
         } catch (IOException | RuntimeException | StackOverflowError e) {
@@ -348,7 +366,7 @@ public final class EventParser implements Serializable {
         if (message.length() > 300) {
             message = message.substring(0, 300) + "...";
         }
-        if (e.getLocation() != null) {
+        if (e.getLocation() != null && e.getLocation().getByteOffset() >= 0) {
             message += " (at byte " + e.getLocation().getByteOffset() + ")";
         }
         return message;

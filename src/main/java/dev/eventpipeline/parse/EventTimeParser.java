@@ -18,6 +18,11 @@ public final class EventTimeParser {
     /** The syntax, for error messages. */
     public static final String SYNTAX = "YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm)";
 
+    /**
+     * Longest ts text quoted in an error message; any valid date-time with 9 fraction digits fits.
+     */
+    static final int MAX_QUOTED_LENGTH = 64;
+
     private EventTimeParser() {}
 
     /** Thrown for text that is not an instant in range; the message is one line. */
@@ -57,10 +62,11 @@ public final class EventTimeParser {
         int minute = digits(text, 14, 2);
         int second = digits(text, 17, 2);
         if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-            throw new InvalidTimestampException("ts '" + text + "' has no such calendar date");
+            throw new InvalidTimestampException(
+                    "ts " + quoted(text) + " has no such calendar date");
         }
         if (hour > 23 || minute > 59 || second > 59) {
-            throw new InvalidTimestampException("ts '" + text + "' has no such time of day");
+            throw new InvalidTimestampException("ts " + quoted(text) + " has no such time of day");
         }
         int position = 19;
         int millis = 0;
@@ -96,7 +102,7 @@ public final class EventTimeParser {
             int offsetMinute = digits(text, position + 4, 2);
             if (offsetMinute > 59 || offsetHours * 60 + offsetMinute > 18 * 60) {
                 throw new InvalidTimestampException(
-                        "ts '" + text + "' has a zone offset outside ±18:00");
+                        "ts " + quoted(text) + " has a zone offset outside ±18:00");
             }
             offsetMinutes = (zone == '-' ? -1 : 1) * (offsetHours * 60 + offsetMinute);
             position += 6;
@@ -113,9 +119,24 @@ public final class EventTimeParser {
                         + millis;
         if (epochMillis < 0 || epochMillis >= MAX_EXCLUSIVE) {
             throw new InvalidTimestampException(
-                    "ts '" + text + "' is outside [1970-01-01T00:00:00Z, 10000-01-01T00:00:00Z)");
+                    "ts "
+                            + quoted(text)
+                            + " is outside [1970-01-01T00:00:00Z, 10000-01-01T00:00:00Z)");
         }
         return epochMillis;
+    }
+
+    /**
+     * Quotes {@code text} for an error message, cut to {@link #MAX_QUOTED_LENGTH} characters so
+     * that hostile input cannot make a message (and the {@code dlq.error} header) as large as
+     * itself. The date and time checks run before the end of the text is looked at, so a text that
+     * fails them may be of any length.
+     */
+    private static String quoted(String text) {
+        if (text.length() <= MAX_QUOTED_LENGTH) {
+            return "'" + text + "'";
+        }
+        return "'" + text.substring(0, MAX_QUOTED_LENGTH) + "...' (" + text.length() + " chars)";
     }
 
     private static InvalidTimestampException notRfc3339() {

@@ -43,6 +43,26 @@ public class ValidationSplitter extends ProcessFunction<SourceRecord, Event> {
         failed = getRuntimeContext().getMetricGroup().counter(PipelineMetrics.FAILED);
         recordsInTotal = getRuntimeContext().getLongCounter(PipelineMetrics.RECORDS_IN);
         invalidTotal = getRuntimeContext().getLongCounter(PipelineMetrics.INVALID);
+        logRestart();
+    }
+
+    /**
+     * Logs a restart once per subtask. Flink restarts every task of the job after a failure, and
+     * this operator runs first after the source, so the line appears once per restart and subtask.
+     * The task does not see the cause, which Flink logs on the JobManager.
+     */
+    private void logRestart() {
+        int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+        if (attempt > 0) {
+            LOG.warn(
+                    "Job '{}' subtask {} restarted after a failure (attempt {}) and resumes from"
+                            + " the last completed checkpoint. The cause is in the JobManager log"
+                            + " (\"switched from state RUNNING to RESTARTING\" and the exception"
+                            + " before it) and under Exceptions in the web UI.",
+                    getRuntimeContext().getJobInfo().getJobName(),
+                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                    attempt);
+        }
     }
 
     @Override

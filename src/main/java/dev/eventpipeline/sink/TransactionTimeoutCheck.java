@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,7 +83,11 @@ public final class TransactionTimeoutCheck {
                 bootstrapServers);
     }
 
-    /** Reads the broker maximum, or returns null (with a warning) when no broker answers. */
+    /**
+     * Reads the broker maximum, or returns null (with a warning) when no broker responds.
+     *
+     * @throws ConfigException when the broker rejects the credentials in {@code clientProperties}
+     */
     static Long readBrokerMax(String bootstrapServers, Properties clientProperties) {
         Properties properties = new Properties();
         properties.putAll(clientProperties);
@@ -108,13 +113,34 @@ public final class TransactionTimeoutCheck {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            LOG.warn(
-                    "Cannot read {} from Kafka at {}; the transaction timeout is not checked: {}",
-                    BROKER_MAX,
-                    bootstrapServers,
-                    e.toString());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthenticationException) {
+                // Wrong credentials never heal by themselves: fail now instead of restarting.
+                throw new ConfigException(
+                        "Kafka at "
+                                + bootstrapServers
+                                + " rejected the job's credentials ("
+                                + e.getCause().getClass().getSimpleName()
+                                + ": "
+                                + e.getCause().getMessage()
+                                + "). Check the SASL or TLS settings under sink.properties. (and"
+                                + " dlq.properties.), such as sasl.jaas.config and the secret it"
+                                + " references.",
+                        e.getCause());
+            }
+            logUnchecked(bootstrapServers, e.getCause() == null ? e : e.getCause());
+            return null;
+        } catch (TimeoutException | RuntimeException e) {
+            logUnchecked(bootstrapServers, e);
             return null;
         }
+    }
+
+    private static void logUnchecked(String bootstrapServers, Throwable cause) {
+        LOG.warn(
+                "Cannot read {} from Kafka at {}; the transaction timeout is not checked: {}",
+                BROKER_MAX,
+                bootstrapServers,
+                cause.toString());
     }
 }
