@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A standalone Flink session cluster on this host, run through {@code scripts/flink-cluster.sh}: a
@@ -522,6 +523,31 @@ public final class FlinkCluster implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(completed.get("external_path").asText());
+    }
+
+    /**
+     * Returns the newest checkpoint of a stopped job that is retained in the checkpoint directory.
+     * Read from the directory rather than the REST API: right after a cancel, the REST statistics
+     * can still name an older checkpoint than one that completed, and committed its output, at the
+     * last moment; resuming from the older one would write that output again.
+     */
+    public Optional<String> latestRetainedCheckpoint(String jobId) {
+        Path jobDir = checkpointDir().resolve(jobId);
+        if (!Files.isDirectory(jobDir)) {
+            return latestCheckpointPath(jobId);
+        }
+        try (Stream<Path> dirs = Files.list(jobDir)) {
+            return dirs.filter(dir -> dir.getFileName().toString().matches("chk-\\d+"))
+                    .filter(dir -> Files.exists(dir.resolve("_metadata")))
+                    .max(
+                            Comparator.comparingLong(
+                                    dir ->
+                                            Long.parseLong(
+                                                    dir.getFileName().toString().substring(4))))
+                    .map(dir -> "file:" + dir.toAbsolutePath());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + jobDir, e);
+        }
     }
 
     /** Returns the id of the latest completed checkpoint, or -1 when there is none yet. */
