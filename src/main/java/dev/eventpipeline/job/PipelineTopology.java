@@ -58,9 +58,13 @@ public final class PipelineTopology {
                         .name(OperatorIds.DEDUP_NAME);
 
         // Late events leave before any window sees them, so each is in all its windows or none.
-        // The operator keeps its watermark in checkpoints, so replayed late events stay late.
+        // The router runs on the windows' partitioning (by group key) and forwards to them one to
+        // one, so every window operator sees exactly the watermark the router decided with, also
+        // after an input was idle. It keeps its watermark in checkpoints, so replayed late events
+        // stay late.
         SingleOutputStreamOperator<Event> acceptedEvents =
                 uniqueEvents
+                        .keyBy(event -> event.key)
                         .transform(
                                 OperatorIds.LATE_ROUTER_NAME,
                                 uniqueEvents.getType(),

@@ -26,12 +26,10 @@ import java.util.List;
  * as every other window containing the event ends no earlier, an event is counted in all of its
  * windows or in none.
  *
- * <p>NOTE: that holds only while no input is idle. A window operator leaves idle inputs out of its
- * watermark, so after a source subtask was taken for idle (no record for {@code
- * watermark.idle-timeout}, for example while backpressure or barrier alignment held it up), the
- * window operators' watermark can be ahead of this subtask's. Its events then pass here and are
- * dropped by the window operator without a dead letter (Flink's {@code numLateRecordsDropped}).
- * BackpressureSoak reproduces this with a 1 s idle timeout.
+ * <p>That holds because the router runs keyed by group key and hands its events to the window
+ * operators one to one: they see the router's own watermark, also after an input was taken for
+ * idle. (A router on another partitioning could lag behind a window operator whose watermark
+ * already left an idle input out, and the window operator would then drop events that passed here.)
  */
 public class LateEventRouter extends ProcessFunction<Event, Event> {
 

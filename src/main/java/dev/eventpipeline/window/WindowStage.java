@@ -5,7 +5,9 @@ import dev.eventpipeline.job.OperatorIds;
 import dev.eventpipeline.model.Event;
 import dev.eventpipeline.model.WindowResult;
 
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 
 import java.time.Duration;
 import java.util.List;
@@ -14,6 +16,10 @@ import java.util.List;
  * Aggregates accepted events per key with one pane-based operator per window spec (see {@link
  * PaneWindowFunction}) and unions their results. One operator per spec, each with its own uid,
  * keeps savepoints usable when a spec is added or removed.
+ *
+ * <p>The input must already be partitioned by group key, as the late router's output is: the window
+ * operators take it over one to one, without a shuffle, so they see the router's watermark and
+ * never one that is ahead of it.
  */
 public final class WindowStage {
 
@@ -24,7 +30,8 @@ public final class WindowStage {
         DataStream<WindowResult> results = null;
         for (WindowSpec spec : specs) {
             DataStream<WindowResult> specResults =
-                    accepted.keyBy(event -> event.key)
+                    DataStreamUtils.reinterpretAsKeyedStream(
+                                    accepted, event -> event.key, Types.STRING)
                             .process(
                                     new PaneWindowFunction(
                                             List.of(spec), allowedLateness.toMillis()))
