@@ -60,12 +60,14 @@ public final class Benchmark {
     private final List<WindowSpec> windows;
     private final FlinkCluster cluster;
     private final Path jobJar;
+    private final Path baselineJar;
     private final String benchmarkClasspath;
     private final String brokerClasspath;
     private final String checkpointInterval;
     private final String inputTopic;
     private final String runId;
     private final boolean profile;
+    private final String peerLateRule;
     private GeneratedInput input;
 
     Benchmark(Args args) {
@@ -83,12 +85,16 @@ public final class Benchmark {
                         args.getInt("rpc-port", 36123),
                         args.get("metrics-ports", "39250-39260"));
         this.jobJar = repo.resolve(args.get("job-jar", "target/event-pipeline.jar"));
+        // Another build of the job, measured as contender "baseline", e.g. before a change.
+        String baseline = args.get("baseline-jar", "");
+        this.baselineJar = baseline.isEmpty() ? null : repo.resolve(baseline);
         this.benchmarkClasspath = args.required("benchmark-classpath");
         this.brokerClasspath = args.required("broker-classpath");
         this.checkpointInterval = args.get("checkpoint-interval", "2s");
         this.runId = args.get("run-id", Long.toString(System.currentTimeMillis() / 1000));
         this.inputTopic = "bench-events-" + runId;
         this.profile = Boolean.parseBoolean(args.get("profile", "false"));
+        this.peerLateRule = args.get("peer-late-rule", "watermark");
     }
 
     static EventGenerator.Settings generatorSettings(Args args) {
@@ -133,7 +139,7 @@ public final class Benchmark {
 
         List<RoundResult> all = new ArrayList<>();
         StateProbe.Result state = null;
-        boolean withJob = contenders.contains("job");
+        boolean withJob = contenders.contains("job") || contenders.contains("baseline");
         if (withJob) {
             cluster.start();
         }
@@ -180,10 +186,11 @@ public final class Benchmark {
                         result = runRaw(round);
                         break;
                     case "job":
+                    case "baseline":
                         if (!freshTaskManager) {
                             cluster.restartTaskManager();
                         }
-                        result = runJob(round, expectedAggregates);
+                        result = runJob(round, expectedAggregates, contender);
                         freshTaskManager = false;
                         break;
                     case "peer":
@@ -260,11 +267,16 @@ public final class Benchmark {
 
     // ------------------------------------------------------------------ job
 
-    private RoundResult runJob(int round, long expectedAggregates) throws Exception {
+    private RoundResult runJob(int round, long expectedAggregates, String contender)
+            throws Exception {
         RoundResult result = new RoundResult();
-        result.contender = "job";
+        result.contender = contender;
         result.round = round;
-        String name = "bench-job-" + runId + "-" + round;
+        String name = "bench-" + contender + "-" + runId + "-" + round;
+        Path jar = contender.equals("baseline") ? baselineJar : jobJar;
+        if (jar == null) {
+            throw new IllegalArgumentException("contender baseline needs --baseline-jar FILE");
+        }
         String output = name + "-aggregates";
         String deadLetters = name + "-dead-letters";
         KafkaIo.createTopics(bootstrapServers, Map.of(output, 1, deadLetters, 1));
@@ -282,7 +294,7 @@ public final class Benchmark {
                         "settings=profile",
                         "filename=" + recording);
             }
-            String jobId = cluster.submit(jobArguments(name, output, deadLetters, true));
+            String jobId = cluster.submit(jobArguments(jar, name, output, deadLetters, true));
             LOG.info("Submitted job {} ({})", name, jobId);
             JobDone done = new JobDone(cluster, jobId);
             watcher.await(expectedAggregates, done, QUIET, RUN_TIMEOUT);
@@ -316,13 +328,14 @@ public final class Benchmark {
     }
 
     /** Returns the arguments of {@code flink run} for the job on the benchmark topic. */
-    List<String> jobArguments(String name, String output, String deadLetters, boolean bounded) {
+    List<String> jobArguments(
+            Path jar, String name, String output, String deadLetters, boolean bounded) {
         List<String> arguments = new ArrayList<>();
         arguments.add("-D");
         arguments.add("execution.checkpointing.interval=" + checkpointInterval);
         arguments.add("-D");
         arguments.add("execution.checkpointing.min-pause=0ms");
-        arguments.add(jobJar.toString());
+        arguments.add(jar.toString());
         Map<String, String> sets = new LinkedHashMap<>();
         sets.put("name", name);
         sets.put("source.bootstrap-servers", bootstrapServers);
@@ -436,7 +449,9 @@ public final class Benchmark {
                         "--job-name",
                         name,
                         "--state-dir",
-                        stateDir.toString()));
+                        stateDir.toString(),
+                        "--late-rule",
+                        peerLateRule));
         PeerStatus status = new PeerStatus();
         try (OutputWatcher watcher = new OutputWatcher(bootstrapServers, output, (r, t) -> {})) {
             double brokerBefore = brokerCpu();
@@ -638,6 +653,10 @@ public final class Benchmark {
 
     String runId() {
         return runId;
+    }
+
+    Path jobJar() {
+        return jobJar;
     }
 
     GeneratedInput input() {

@@ -80,7 +80,8 @@ public final class OutputWatcher implements AutoCloseable {
 
     /**
      * Waits until {@code expected} records were read, or until {@code done} is true and no record
-     * arrived for {@code quiet}. Returns whether the expected count was reached.
+     * arrived for {@code quiet} after at least one did. Returns whether the expected count was
+     * reached.
      *
      * @throws IllegalStateException when {@code timeout} passes first or reading failed
      */
@@ -101,7 +102,9 @@ public final class OutputWatcher implements AutoCloseable {
                 lastCount = current;
                 quietSince = System.nanoTime();
             }
-            if (done.getAsBoolean() && System.nanoTime() - quietSince > quiet.toNanos()) {
+            if (current > 0
+                    && done.getAsBoolean()
+                    && System.nanoTime() - quietSince > quiet.toNanos()) {
                 return false;
             }
             if (System.nanoTime() > deadline) {

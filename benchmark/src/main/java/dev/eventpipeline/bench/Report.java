@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 /** Formats the side-by-side table: medians and spread per contender, then every round. */
 final class Report {
 
-    private static final List<String> CONTENDERS = List.of("job", "peer", "raw");
+    private static final List<String> CONTENDERS = List.of("job", "peer", "raw", "baseline");
 
     private Report() {}
 
@@ -24,11 +24,12 @@ final class Report {
         out.append('\n');
         out.append(
                 String.format(
-                        "%-34s %22s %22s %22s%n",
+                        "%-34s %22s %22s %22s %22s%n",
                         "median (min..max) over rounds",
                         "job (Flink)",
                         "peer (Kafka Streams)",
-                        "raw consumer"));
+                        "raw consumer",
+                        "baseline job"));
         row(out, "events/s", rounds, r -> r.eventsPerSecond, "%.0f");
         row(out, "seconds", rounds, r -> r.seconds, "%.1f");
         row(out, "CPU-s per 1M events", rounds, r -> r.cpuPerMillion(settings.events), "%.1f");
@@ -48,6 +49,10 @@ final class Report {
                 String.format(
                         "rate as a share of raw:   job %.4f, peer %.4f%n", job / raw, peer / raw));
         out.append(String.format("job rate / peer rate:     %.2f%n", job / peer));
+        double baseline = median(rounds, "baseline", r -> r.eventsPerSecond);
+        if (!Double.isNaN(baseline)) {
+            out.append(String.format("job rate / baseline rate: %.2f%n", job / baseline));
+        }
         double jobCpu = median(rounds, "job", r -> r.cpuPerMillion(settings.events));
         double peerCpu = median(rounds, "peer", r -> r.cpuPerMillion(settings.events));
         out.append(String.format("job CPU / peer CPU:       %.2f%n", jobCpu / peerCpu));
@@ -69,7 +74,7 @@ final class Report {
         out.append('\n').append("Rounds:\n");
         out.append(
                 String.format(
-                        "%-5s %-5s %10s %8s %8s %8s %9s %-44s %-6s %s%n",
+                        "%-5s %-8s %10s %8s %8s %8s %9s %-44s %-6s %s%n",
                         "round",
                         "who",
                         "events/s",
@@ -94,7 +99,7 @@ final class Report {
                                     r.countsBalance() ? "" : " UNBALANCED");
             out.append(
                     String.format(
-                            "%-5d %-5s %10.0f %8.2f %8.2f %8.0f %9.2f %-44s %-6s %s%n",
+                            "%-5d %-8s %10.0f %8.2f %8.2f %8.0f %9.2f %-44s %-6s %s%n",
                             r.round,
                             r.contender,
                             r.eventsPerSecond,
@@ -145,7 +150,8 @@ final class Report {
         }
         out.append(
                 String.format(
-                        "%-34s %22s %22s %22s%n", label, cells.get(0), cells.get(1), cells.get(2)));
+                        "%-34s %22s %22s %22s %22s%n",
+                        label, cells.get(0), cells.get(1), cells.get(2), cells.get(3)));
     }
 
     static double median(

@@ -47,7 +47,10 @@ final class StateProbe {
                 KafkaIo.endOffsets(benchmark.bootstrapServers(), benchmark.inputTopic());
         Result result = new Result();
         {
-            String jobId = cluster.submit(benchmark.jobArguments(name, output, deadLetters, false));
+            String jobId =
+                    cluster.submit(
+                            benchmark.jobArguments(
+                                    benchmark.jobJar(), name, output, deadLetters, false));
             LOG.info("State probe: job {} ({}) runs until it commits offsets {}", name, jobId, end);
             awaitCommitted(name, end);
             JsonNode completed =

@@ -49,6 +49,10 @@ public final class PeerApp {
             settings.windows.add(WindowSpec.parse("windows", spec.trim()));
         }
         settings.grace = Duration.ofMillis(args.getLong("grace-ms", 5_000));
+        String rule = args.get("late-rule", "watermark");
+        settings.lateRule =
+                PeerTopology.LateRule.valueOf(
+                        rule.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
         settings.dedupTtl = Duration.ofMillis(args.getLong("dedup-ttl-ms", 3_600_000));
         settings.repartitionPartitions = args.getInt("repartition-partitions", 4);
         settings.endOffsets = new TreeMap<>();

@@ -58,7 +58,7 @@ import java.util.stream.IntStream;
  * <pre>
  * input -> parse (the job's EventParser) -> invalid: dead letters
  *       -> repartition by id -> dedup (RocksDB key-value store, first record wins)
- *       -> repartition by key -> late router (stream time minus grace) -> late: dead letters
+ *       -> repartition by key -> late router (watermark, or stream time) -> late: dead letters
  *       -> per window spec: windowedBy(size, grace).aggregate -> suppress(untilWindowCloses)
  *       -> aggregate JSON (the job's AggregateJson) -> output
  * </pre>
@@ -102,13 +102,46 @@ public final class PeerTopology {
         public String deadLetterTopic;
         public String jobName;
         public List<WindowSpec> windows;
+
+        /** The out-of-orderness bound, which is the grace of the stream-time rule. */
         public Duration grace;
+
+        /** How the late router decides; see {@link LateRule}. */
+        public LateRule lateRule = LateRule.WATERMARK;
+
         public Duration dedupTtl;
         public int repartitionPartitions;
 
         /** End offset of each input partition, read when the peer starts. */
         public Map<Integer, Long> endOffsets;
     }
+
+    /** How the peer decides that an event is late. */
+    public enum LateRule {
+        /**
+         * The job's rule: per (input partition, by-id partition) path, the largest timestamp seen
+         * minus the bound is a watermark, and an event is late when its earliest-ending window ends
+         * at or below the smallest of them plus one millisecond. Each path keeps the order of its
+         * input partition, so this is Flink's per-partition watermark. The window stores then get a
+         * grace of {@link #WATERMARK_WINDOW_GRACE}, so that they drop nothing the router accepted,
+         * and the flush record closes them.
+         */
+        WATERMARK,
+        /**
+         * Kafka Streams' own rule: an event is late when its earliest-ending window ends at or
+         * below the task's stream time minus the grace. Stream time is the largest timestamp the
+         * task has seen from any input partition, so when one stream thread runs ahead of the
+         * other, events of the slower one become late that per-partition watermarks accept.
+         */
+        STREAM_TIME
+    }
+
+    /**
+     * Window grace under {@link LateRule#WATERMARK}: longer than the event time that one stream
+     * thread can run ahead of another within a benchmark input (3,000,000 events are 25 minutes of
+     * event time).
+     */
+    public static final Duration WATERMARK_WINDOW_GRACE = Duration.ofHours(1);
 
     private PeerTopology() {}
 
@@ -159,11 +192,7 @@ public final class PeerTopology {
                                         .withNumberOfPartitions(settings.repartitionPartitions)
                                         .withStreamPartitioner(new BroadcastEndMarkers()))
                         .processValues(
-                                () ->
-                                        new LateRouter(
-                                                settings.windows,
-                                                settings.grace.toMillis(),
-                                                endMarkersExpected),
+                                () -> new LateRouter(settings, endMarkersExpected),
                                 Named.as("late-router"));
 
         KStream<String, PeerRecord> accepted =
@@ -188,7 +217,7 @@ public final class PeerTopology {
             KGroupedStream<String, PeerRecord> grouped, WindowSpec spec, Settings settings) {
         String name = spec.label().replace(':', '-').replace('/', '-');
         Duration size = Duration.ofMillis(spec.sizeMillis());
-        TimeWindows windows = TimeWindows.ofSizeAndGrace(size, settings.grace);
+        TimeWindows windows = TimeWindows.ofSizeAndGrace(size, windowGrace(settings));
         if (spec.isSliding()) {
             windows = windows.advanceBy(Duration.ofMillis(spec.slideMillis()));
         }
@@ -228,6 +257,10 @@ public final class PeerTopology {
                         settings.outputTopic,
                         Produced.<byte[], byte[]>with(Serdes.ByteArray(), Serdes.ByteArray())
                                 .withName("output-" + name));
+    }
+
+    private static Duration windowGrace(Settings settings) {
+        return settings.lateRule == LateRule.WATERMARK ? WATERMARK_WINDOW_GRACE : settings.grace;
     }
 
     private static void toDeadLetters(
@@ -354,35 +387,60 @@ public final class PeerTopology {
                 return;
             }
             seen.put(value.id, now);
+            value.via = context.recordMetadata().orElseThrow().partition();
             context.forward(record.withKey(value.key));
         }
     }
 
     /**
      * Sends an event to the dead letters when the earliest-ending window that contains it has
-     * closed, with the rule of Kafka Streams' own window aggregation: a window is closed once its
-     * end is at or below stream time minus grace. Stream time is the largest timestamp this task
-     * has seen, so the window aggregations downstream, which see a subset of these records, never
-     * drop an event accepted here.
+     * closed, by the {@link LateRule} of the settings. The window aggregations downstream see a
+     * subset of these records with a grace at least as long, so they never drop an event accepted
+     * here.
      *
-     * <p>NOTE: stream time lives in memory, as in Kafka Streams' own window processors, so after a
-     * restart it starts again from the records replayed.
+     * <p>NOTE: stream time and the path watermarks live in memory, as stream time does in Kafka
+     * Streams' own window processors, so after a restart they start again from the records
+     * replayed.
      */
     static final class LateRouter implements FixedKeyProcessor<String, PeerRecord, PeerRecord> {
         private final WindowSpec[] specs;
-        private final long graceMillis;
+        private final LateRule rule;
+        private final long boundMillis;
+        private final long windowGraceMillis;
         private final long maxSizeMillis;
         private final int endMarkersExpected;
+        private final int viaPartitions;
         private final Set<Long> endMarkers = new HashSet<>();
+
+        /** Largest timestamp per path (input partition, by-id partition); MAX once it ended. */
+        private final long[] pathMax;
+
         private FixedKeyProcessorContext<String, PeerRecord> context;
         private long streamTime = Long.MIN_VALUE;
         private boolean flushed;
 
-        LateRouter(List<WindowSpec> specs, long graceMillis, int endMarkersExpected) {
-            this.specs = specs.toArray(new WindowSpec[0]);
-            this.graceMillis = graceMillis;
-            this.maxSizeMillis = specs.stream().mapToLong(WindowSpec::sizeMillis).max().orElse(0);
+        LateRouter(Settings settings, int endMarkersExpected) {
+            this.specs = settings.windows.toArray(new WindowSpec[0]);
+            this.rule = settings.lateRule;
+            this.boundMillis = settings.grace.toMillis();
+            this.windowGraceMillis = windowGrace(settings).toMillis();
+            this.maxSizeMillis =
+                    settings.windows.stream().mapToLong(WindowSpec::sizeMillis).max().orElse(0);
             this.endMarkersExpected = endMarkersExpected;
+            this.viaPartitions = settings.repartitionPartitions;
+            int inputPartitions =
+                    settings.endOffsets.keySet().stream().mapToInt(p -> p + 1).max().orElse(0);
+            this.pathMax = new long[inputPartitions * viaPartitions];
+            java.util.Arrays.fill(pathMax, Long.MIN_VALUE);
+            // An empty input partition sends no end marker and holds nothing back.
+            settings.endOffsets.forEach(
+                    (partition, end) -> {
+                        if (end == 0) {
+                            for (int via = 0; via < viaPartitions; via++) {
+                                pathMax[partition * viaPartitions + via] = Long.MAX_VALUE;
+                            }
+                        }
+                    });
         }
 
         @Override
@@ -395,30 +453,48 @@ public final class PeerTopology {
             PeerRecord value = record.value();
             if (value.kind == PeerRecord.Kind.END) {
                 endMarkers.add(((long) value.sourcePartition << 32) | value.via);
+                pathMax[value.sourcePartition * viaPartitions + value.via] = Long.MAX_VALUE;
                 if (!flushed && endMarkers.size() == endMarkersExpected) {
                     flushed = true;
                     value.kind = PeerRecord.Kind.FLUSH;
                     long flushTime =
                             streamTime == Long.MIN_VALUE
                                     ? record.timestamp()
-                                    : streamTime + maxSizeMillis + graceMillis + 1;
+                                    : streamTime + maxSizeMillis + windowGraceMillis + 1;
                     context.forward(record.withTimestamp(flushTime));
                     FLUSHED_TASKS.incrementAndGet();
                 }
                 return;
             }
             streamTime = Math.max(streamTime, value.timestamp);
+            int path = value.partition * viaPartitions + value.via;
+            pathMax[path] = Math.max(pathMax[path], value.timestamp);
             long earliestEnd = Long.MAX_VALUE;
             for (WindowSpec spec : specs) {
                 earliestEnd = Math.min(earliestEnd, spec.earliestEndContaining(value.timestamp));
             }
-            if (earliestEnd <= streamTime - graceMillis) {
+            boolean late =
+                    rule == LateRule.WATERMARK
+                            ? earliestEnd - 1 <= watermark()
+                            : earliestEnd <= streamTime - boundMillis;
+            if (late) {
                 LATE.incrementAndGet();
                 value.kind = PeerRecord.Kind.LATE;
             } else {
                 ACCEPTED.incrementAndGet();
             }
             context.forward(record);
+        }
+
+        /** Flink's watermark over all paths: the smallest largest timestamp, minus bound and 1. */
+        private long watermark() {
+            long smallest = Long.MAX_VALUE;
+            for (long max : pathMax) {
+                smallest = Math.min(smallest, max);
+            }
+            return smallest == Long.MIN_VALUE || smallest == Long.MAX_VALUE
+                    ? smallest
+                    : smallest - boundMillis - 1;
         }
     }
 
