@@ -485,6 +485,13 @@ public final class FlinkCluster implements AutoCloseable {
         List<String> names = new ArrayList<>();
         for (String vertex : vertices(jobId).values()) {
             for (String operator : vertex.split(" -> ")) {
+                // Several chained operators fed by one output show as "(A, B)".
+                if (operator.startsWith("(") && operator.endsWith(")")) {
+                    for (String branch : operator.substring(1, operator.length() - 1).split(", ")) {
+                        names.add(branch);
+                    }
+                    continue;
+                }
                 names.add(operator.startsWith("Source: ") ? operator.substring(8) : operator);
             }
         }
