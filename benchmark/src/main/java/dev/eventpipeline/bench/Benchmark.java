@@ -482,6 +482,7 @@ public final class Benchmark {
                 result.brokerCpuSeconds = brokerCpu() - brokerBefore;
                 result.seconds = (end - status.firstRecordMillis) / 1000.0;
             } finally {
+                status.stopping = true;
                 process.destroy();
                 if (!process.waitFor(60, TimeUnit.SECONDS)) {
                     LOG.warn(
@@ -508,6 +509,7 @@ public final class Benchmark {
     private static final class PeerStatus {
         volatile long firstRecordMillis;
         volatile long flushedMillis;
+        volatile boolean stopping;
         final Map<String, Long> counts = new java.util.concurrent.ConcurrentHashMap<>();
 
         Thread readFrom(Process process) {
@@ -524,8 +526,8 @@ public final class Benchmark {
                                         parse(line);
                                     }
                                 } catch (IOException e) {
-                                    // Expected once the peer has exited and its pipe is closed.
-                                    if (process.isAlive()) {
+                                    // Expected once the peer is stopped and its pipe is closed.
+                                    if (!stopping) {
                                         LOG.warn(
                                                 "Reading the peer's status lines failed: {}",
                                                 e.toString());
