@@ -194,7 +194,11 @@ final class BackpressureDrill {
                                 "--set",
                                 "sink.properties.buffer.memory=262144",
                                 "--set",
-                                "sink.properties.batch.size=16384"
+                                "sink.properties.batch.size=16384",
+                                // The broker's quota counts bytes as sent; without compression
+                                // they are the record bytes the run time is checked against.
+                                "--set",
+                                "sink.properties.compression.type=none"
                             },
                             Map.of());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * this test covers the shipped defaults, with the job's default idle timeout of 30 s. {@link
  * BackpressureSoak} shows what a 1 s idle timeout does under the same load.
  */
-class BackpressureIT {
+class BackpressureShippedSoak {
 
     private static final int RECORDS = 20_000;
     private static final long BYTES_PER_SECOND = 100_000;
@@ -35,7 +35,8 @@ class BackpressureIT {
     @Test
     void throttledSinkSlowsSourceWithoutLoss(@TempDir Path checkpoints) throws Exception {
         Configuration shipped = shippedSettings();
-        System.out.println("BackpressureIT: settings from flink-conf/config.yaml: " + shipped);
+        System.out.println(
+                "BackpressureShippedSoak: settings from flink-conf/config.yaml: " + shipped);
 
         BackpressureDrill.Report report;
         try (KafkaBroker broker = KafkaBroker.start()) {
