@@ -82,6 +82,9 @@ class SavepointUpgradeIT {
                     cluster, versionOne, beforeSavepoint.size(), Duration.ofMinutes(1));
             String savepoint =
                     cluster.stopWithSavepoint(versionOne, savepoints.resolve("version-1"));
+            // The REST API caches job details for a few seconds, so the state may still read
+            // RUNNING right after the stop command returns.
+            cluster.awaitJobState(versionOne, "FINISHED", Duration.ofSeconds(30));
             assertThat(cluster.jobState(versionOne)).as("state after stop").isEqualTo("FINISHED");
 
             // Version 2: a second window spec and parallelism 2, restored from the savepoint.
