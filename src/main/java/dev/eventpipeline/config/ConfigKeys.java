@@ -15,7 +15,7 @@ public final class ConfigKeys {
     public static final List<String> PASS_THROUGH_PREFIXES =
             List.of("source.properties.", "sink.properties.", "dlq.properties.");
 
-    /** One documented key. An empty default means "unset", resolved as the description says. */
+    /** One documented key. An empty default means "unset", resolved as the description explains. */
     public static final class Key {
         public final String name;
         public final String defaultValue;
@@ -138,12 +138,12 @@ public final class ConfigKeys {
         KEYS.put(name, new Key(name, defaultValue, description));
     }
 
-    /** All keys in documentation order. */
+    /** Returns all keys in documentation order. */
     public static Map<String, Key> all() {
         return Collections.unmodifiableMap(KEYS);
     }
 
-    /** Whether {@code name} is a documented key or falls under a pass-through prefix. */
+    /** Returns whether {@code name} is a documented key or falls under a pass-through prefix. */
     public static boolean isKnown(String name) {
         if (KEYS.containsKey(name)) {
             return true;

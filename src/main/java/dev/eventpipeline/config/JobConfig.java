@@ -22,7 +22,7 @@ public final class JobConfig implements Serializable {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
     private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
 
-    /** Where the input comes from and where dead letters go. */
+    /** Type of the input source and of the dead-letter sink. */
     public enum Endpoint {
         KAFKA,
         RABBITMQ,
@@ -37,7 +37,8 @@ public final class JobConfig implements Serializable {
     }
 
     /**
-     * Where a Kafka source starts when it has no committed offsets (or always, for two of them).
+     * Starting position of a Kafka source without state; only the first one reads committed
+     * offsets.
      */
     public enum StartingOffsets {
         COMMITTED_OR_EARLIEST,
@@ -256,7 +257,7 @@ public final class JobConfig implements Serializable {
         return prefetch;
     }
 
-    /** The raw effective value of a documented key ("" when unset). */
+    /** Returns the raw effective value of a documented key ("" when unset). */
     public String get(String key) {
         if (!ConfigKeys.all().containsKey(key)) {
             throw new IllegalArgumentException("not a documented key: " + key);
@@ -276,7 +277,7 @@ public final class JobConfig implements Serializable {
         return properties;
     }
 
-    /** Every effective key and value, with secrets masked, for the start-up log. */
+    /** Returns every effective key and value, with secrets masked, for the start-up log. */
     public Map<String, String> describe() {
         TreeMap<String, String> masked = new TreeMap<>();
         values.forEach((key, value) -> masked.put(key, Secrets.mask(key, value)));

@@ -17,7 +17,7 @@ public final class WindowSpec implements Serializable {
             Pattern.compile(
                     "(tumbling|sliding):(\\d{1,12}(?:ms|s|min|h|d))(?:/(\\d{1,12}(?:ms|s|min|h|d)))?");
 
-    /** What the syntax allows, for error messages. */
+    /** Allowed syntax, for error messages. */
     public static final String SYNTAX =
             "tumbling:SIZE or sliding:SIZE/SLIDE with positive durations, SLIDE dividing SIZE"
                     + " (e.g. tumbling:60s, sliding:300s/60s)";
@@ -93,7 +93,10 @@ public final class WindowSpec implements Serializable {
         return firstStart + sizeMillis;
     }
 
-    /** The label written in aggregate records: {@code tumbling:60s}, {@code sliding:3s/500ms}. */
+    /**
+     * Returns the label written in aggregate records: {@code tumbling:60s}, {@code
+     * sliding:3s/500ms}.
+     */
     public String label() {
         return sliding
                 ? "sliding:" + labelOf(sizeMillis) + "/" + labelOf(slideMillis)

@@ -22,8 +22,8 @@ import java.time.Duration;
  * <p>Note: Flink state TTL runs on processing time only. An id is forgotten once {@code ttl} of
  * wall-clock time has passed since it was stored, however far event time has moved, and a duplicate
  * arriving after that is accepted again. Replaying old data quickly therefore keeps ids for the
- * full TTL, while a job that was stopped for longer than the TTL forgets them on restore. Expired
- * entries are never returned and are removed by the RocksDB compaction filter.
+ * full TTL, while a job that was stopped for longer than the TTL finds them expired on restore.
+ * Expired entries are never returned and are removed by the RocksDB compaction filter.
  */
 public class Deduplicator extends KeyedProcessFunction<String, Event, Event> {
 
@@ -43,7 +43,7 @@ public class Deduplicator extends KeyedProcessFunction<String, Event, Event> {
         this.ttl = ttl;
     }
 
-    /** The state descriptor with its TTL, shared with tests and the state-size report. */
+    /** Returns the state descriptor with its TTL, shared with tests and the state-size report. */
     public static ValueStateDescriptor<Boolean> stateDescriptor(Duration ttl) {
         StateTtlConfig ttlConfig =
                 StateTtlConfig.newBuilder(ttl)

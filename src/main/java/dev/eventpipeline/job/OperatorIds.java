@@ -54,15 +54,15 @@ public final class OperatorIds {
     private OperatorIds() {}
 
     /**
-     * The uid of one window spec's operator, e.g. {@code window-sliding-300s-60s}. Each spec has
-     * its own operator, so adding or removing a spec leaves the other specs' open windows in a
-     * savepoint usable.
+     * Returns the uid of one window spec's operator, e.g. {@code window-sliding-300s-60s}. Each
+     * spec has its own operator, so adding or removing a spec leaves the other specs' open windows
+     * in a savepoint usable.
      */
     public static String windowUid(WindowSpec spec) {
         return "window-" + spec.label().replace(':', '-').replace('/', '-');
     }
 
-    /** The display name of one window spec's operator, e.g. {@code Window tumbling:60s}. */
+    /** Returns the display name of one window spec's operator, e.g. {@code Window tumbling:60s}. */
     public static String windowName(WindowSpec spec) {
         return "Window " + spec.label();
     }

@@ -297,11 +297,11 @@ public final class EventParser implements Serializable {
             char c = text.charAt(i);
             if (Character.isHighSurrogate(c)) {
                 if (i + 1 >= length || !Character.isLowSurrogate(text.charAt(i + 1))) {
-                    throw new InvalidEventException(field + " holds an unpaired surrogate");
+                    throw new InvalidEventException(field + " contains an unpaired surrogate");
                 }
                 i++;
             } else if (Character.isLowSurrogate(c)) {
-                throw new InvalidEventException(field + " holds an unpaired surrogate");
+                throw new InvalidEventException(field + " contains an unpaired surrogate");
             }
             codePoints++;
         }

@@ -22,8 +22,8 @@ import java.util.List;
  *
  * <p>The test is the window operator's own: a window is closed once {@code end - 1 +
  * allowedLateness <= watermark}. This operator's watermark is never behind the one the window
- * operators see when the event reaches them, so an event accepted here is never dropped there; and
- * as every other window containing the event ends no earlier, an event is counted in all of its
+ * operators see when the event reaches them, so an event accepted here is never dropped there.
+ * Every other window containing the event ends no earlier, so an event is counted in all of its
  * windows or in none.
  *
  * <p>That holds because the router runs keyed by group key and hands its events to the window
