@@ -20,14 +20,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.util.TestStreamEnvironment;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.quota.ClientQuotaAlteration;
-import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.lang.management.ManagementFactory;
@@ -36,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -45,12 +40,12 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One backpressure run: input is written first, then a broker quota throttles each producer (each
- * client id) to {@code producer_byte_rate}, so the job's sinks are slower than its source. The job
- * runs bounded over input with one key per event, so each event makes an aggregate and the output
- * is about as large as the input. While it runs, the drill samples the source's backpressure, the
- * source's rate and the heap, and afterwards it reads the checkpoint history and the committed
- * output.
+ * One backpressure run: input is written first, then the job runs bounded over it with every
+ * producer of its sinks slowed by {@link SlowProducerInterceptor} to one record per set interval,
+ * so the sinks are slower than the source. The input has one key per event, so each event makes an
+ * aggregate and the output is about as large as the input. While the job runs, the drill samples
+ * the source's backpressure, the source's rate and the heap, and afterwards it reads the checkpoint
+ * history and the committed output.
  */
 final class BackpressureDrill {
 
@@ -112,14 +107,15 @@ final class BackpressureDrill {
 
     /**
      * Runs the job on a MiniCluster with {@code clusterSettings} added to the loopback settings,
-     * against {@code broker}, with producers throttled to {@code bytesPerSecond}.
+     * against {@code broker}, with each sink producer sending at most one record per {@code
+     * perRecord}.
      */
     static Report run(
             String mode,
             Configuration clusterSettings,
             KafkaBroker broker,
             int records,
-            long bytesPerSecond,
+            Duration perRecord,
             String idleTimeout,
             Path checkpoints)
             throws Exception {
@@ -155,7 +151,6 @@ final class BackpressureDrill {
                                 .build());
         cluster.start();
         TestStreamEnvironment.setAsContext(cluster, 2);
-        setProducerQuota(broker, (double) bytesPerSecond);
         Report report = new Report();
         report.mode = mode;
         report.input = input;
@@ -189,16 +184,14 @@ final class BackpressureDrill {
                                 "checkpoint.interval=2s",
                                 "--set",
                                 "sink.transaction-timeout=5min",
-                                // A small producer buffer blocks the sink soon, which is what
-                                // pushes back on the source.
                                 "--set",
-                                "sink.properties.buffer.memory=262144",
+                                "sink.properties.interceptor.classes="
+                                        + SlowProducerInterceptor.class.getName(),
                                 "--set",
-                                "sink.properties.batch.size=16384",
-                                // The broker's quota counts bytes as sent; without compression
-                                // they are the record bytes the run time is checked against.
-                                "--set",
-                                "sink.properties.compression.type=none"
+                                "sink.properties."
+                                        + SlowProducerInterceptor.NANOS_PER_RECORD
+                                        + "="
+                                        + perRecord.toNanos()
                             },
                             Map.of());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -244,7 +237,6 @@ final class BackpressureDrill {
                             + " ms; checkpoint failures: "
                             + report.checkpointFailures);
         } finally {
-            setProducerQuota(broker, null);
             TestStreamEnvironment.unsetAsContext();
             cluster.close();
         }
@@ -410,26 +402,5 @@ final class BackpressureDrill {
             count++;
         }
         report.meanCheckpointMillis = count == 0 ? 0 : total / count;
-    }
-
-    /** Sets (or with {@code null} removes) the default client's {@code producer_byte_rate}. */
-    private static void setProducerQuota(KafkaBroker broker, Double bytesPerSecond)
-            throws Exception {
-        Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        ClientQuotaEntity defaultClient =
-                new ClientQuotaEntity(Collections.singletonMap(ClientQuotaEntity.CLIENT_ID, null));
-        try (Admin admin = Admin.create(properties)) {
-            admin.alterClientQuotas(
-                            List.of(
-                                    new ClientQuotaAlteration(
-                                            defaultClient,
-                                            List.of(
-                                                    new ClientQuotaAlteration.Op(
-                                                            "producer_byte_rate",
-                                                            bytesPerSecond)))))
-                    .all()
-                    .get(30, TimeUnit.SECONDS);
-        }
     }
 }

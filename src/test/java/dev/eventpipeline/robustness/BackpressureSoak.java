@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,15 +18,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Compares checkpointing under backpressure: aligned checkpoints, unaligned checkpoints, and
- * aligned checkpoints with buffer debloating, each on a fresh MiniCluster with the same throttled
- * sink, and prints one table row per mode for docs/robustness.md. The idle timeout is 1 s, so a
- * source that is held up for longer is taken for idle, and the late count shows it. Runs in the
- * {@code soak} Maven profile: {@code mvn verify -Psoak -Dit.test=BackpressureSoak}.
+ * aligned checkpoints with buffer debloating, each on a fresh MiniCluster with the same slow sink,
+ * and prints one table row per mode for docs/robustness.md. The idle timeout is 1 s, so a source
+ * that is held up for longer is taken for idle, and the late count shows it. Runs in the {@code
+ * soak} Maven profile: {@code mvn verify -Psoak -Dit.test=BackpressureSoak}.
  */
 class BackpressureSoak {
 
     private static final int RECORDS = Integer.getInteger("soak.backpressure.records", 60_000);
-    private static final long BYTES_PER_SECOND = 100_000;
+    private static final Duration PER_RECORD = Duration.ofMillis(1);
 
     @Test
     void checkpointModesUnderBackpressure(@TempDir Path checkpoints) throws Exception {
@@ -45,7 +46,7 @@ class BackpressureSoak {
                                 mode.getValue(),
                                 broker,
                                 RECORDS,
-                                BYTES_PER_SECOND,
+                                PER_RECORD,
                                 "1s",
                                 checkpoints.resolve(Integer.toString(reports.size())));
                 reports.add(report);
@@ -53,7 +54,8 @@ class BackpressureSoak {
                 System.out.println(report.row());
             }
         }
-        System.out.println("BackpressureSoak, " + BYTES_PER_SECOND + " bytes/s producer quota:");
+        System.out.println(
+                "BackpressureSoak, each sink producer at most one record per " + PER_RECORD + ":");
         System.out.println(BackpressureDrill.HEADER);
         for (BackpressureDrill.Report report : reports) {
             System.out.println(report.row());
