@@ -5,6 +5,7 @@ import dev.eventpipeline.job.OperatorIds;
 import dev.eventpipeline.model.Event;
 import dev.eventpipeline.model.WindowResult;
 
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
@@ -14,7 +15,7 @@ import java.util.List;
 
 /**
  * Aggregates accepted events per key with one pane-based operator per window spec (see {@link
- * PaneWindowFunction}) and unions their results. One operator per spec, each with its own uid,
+ * PaneWindowOperator}) and unions their results. One operator per spec, each with its own uid,
  * keeps savepoints usable when a spec is added or removed.
  *
  * <p>The input must already be partitioned by group key, as the late router's output is: the window
@@ -32,11 +33,12 @@ public final class WindowStage {
             DataStream<WindowResult> specResults =
                     DataStreamUtils.reinterpretAsKeyedStream(
                                     accepted, event -> event.key, Types.STRING)
-                            .process(
-                                    new PaneWindowFunction(
+                            .transform(
+                                    OperatorIds.windowName(spec),
+                                    TypeInformation.of(WindowResult.class),
+                                    new PaneWindowOperator(
                                             List.of(spec), allowedLateness.toMillis()))
-                            .uid(OperatorIds.windowUid(spec))
-                            .name(OperatorIds.windowName(spec));
+                            .uid(OperatorIds.windowUid(spec));
             results = results == null ? specResults : results.union(specResults);
         }
         return results;

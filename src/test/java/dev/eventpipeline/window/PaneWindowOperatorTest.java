@@ -6,12 +6,16 @@ import dev.eventpipeline.model.Event;
 import dev.eventpipeline.model.WindowResult;
 import dev.eventpipeline.testing.TestEvents;
 
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +29,7 @@ import java.util.stream.Collectors;
 import static dev.eventpipeline.testing.TestEvents.TEN_O_CLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 
-class PaneWindowFunctionTest {
+class PaneWindowOperatorTest {
 
     private static final WindowSpec TUMBLING_60S = WindowSpec.tumbling(60_000);
     private static final WindowSpec SLIDING_300S_60S = WindowSpec.sliding(300_000, 60_000);
@@ -35,9 +39,22 @@ class PaneWindowFunctionTest {
             List<WindowSpec> specs, long allowedLateness) throws Exception {
         KeyedOneInputStreamOperatorTestHarness<String, Event, WindowResult> harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new PaneWindowFunction(specs, allowedLateness)),
+                        new PaneWindowOperator(specs, allowedLateness),
                         event -> event.key,
                         TypeInformation.of(String.class));
+        harness.open();
+        return harness;
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, Event, WindowResult> harness(
+            List<WindowSpec> specs, long allowedLateness, OperatorSubtaskState restoreFrom)
+            throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Event, WindowResult> harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new PaneWindowOperator(specs, allowedLateness),
+                        event -> event.key,
+                        TypeInformation.of(String.class));
+        harness.initializeState(restoreFrom);
         harness.open();
         return harness;
     }
@@ -57,7 +74,7 @@ class PaneWindowFunctionTest {
                         Comparator.comparing((WindowResult r) -> r.window)
                                 .thenComparing(r -> r.key)
                                 .thenComparing(r -> r.start))
-                .map(PaneWindowFunctionTest::describe)
+                .map(PaneWindowOperatorTest::describe)
                 .collect(Collectors.toList());
     }
 
@@ -78,12 +95,12 @@ class PaneWindowFunctionTest {
 
     @Test
     void paneLengthDividesEverySizeAndSlide() {
-        assertThat(new PaneWindowFunction(List.of(TUMBLING_60S, SLIDING_300S_60S), 0).paneMillis())
+        assertThat(new PaneWindowOperator(List.of(TUMBLING_60S, SLIDING_300S_60S), 0).paneMillis())
                 .isEqualTo(60_000);
-        assertThat(new PaneWindowFunction(List.of(TUMBLING_60S, SLIDING_3S_500MS), 0).paneMillis())
+        assertThat(new PaneWindowOperator(List.of(TUMBLING_60S, SLIDING_3S_500MS), 0).paneMillis())
                 .isEqualTo(500);
         assertThat(
-                        new PaneWindowFunction(
+                        new PaneWindowOperator(
                                         List.of(
                                                 WindowSpec.tumbling(40_000),
                                                 WindowSpec.tumbling(60_000)),
@@ -173,6 +190,7 @@ class PaneWindowFunctionTest {
             add(harness, TestEvents.event("a", TEN_O_CLOCK, "k", 1));
             add(harness, TestEvents.event("b", TEN_O_CLOCK + 70_000, "other", 1));
             harness.processWatermark(new Watermark(TEN_O_CLOCK + 300_000 - 1));
+            harness.prepareSnapshotPreBarrier(1);
             assertThat(harness.numKeyedStateEntries())
                     .as("panes kept while a window needs them")
                     .isEqualTo(1);
@@ -193,15 +211,10 @@ class PaneWindowFunctionTest {
             add(harness, TestEvents.event("b", TEN_O_CLOCK + 70_000, "k", 2));
             harness.processWatermark(new Watermark(TEN_O_CLOCK + 60_000 - 1));
             assertThat(harness.extractOutputValues()).hasSize(2);
+            harness.prepareSnapshotPreBarrier(1);
             snapshot = harness.snapshot(1, 1);
         }
-        try (var restored =
-                new KeyedOneInputStreamOperatorTestHarness<String, Event, WindowResult>(
-                        new KeyedProcessOperator<>(new PaneWindowFunction(specs, 0)),
-                        event -> event.key,
-                        TypeInformation.of(String.class))) {
-            restored.initializeState(snapshot);
-            restored.open();
+        try (var restored = harness(specs, 0, snapshot)) {
             add(restored, TestEvents.event("c", TEN_O_CLOCK + 80_000, "k", 4));
             restored.processWatermark(new Watermark(TEN_O_CLOCK + 120_000 - 1));
 
@@ -226,6 +239,107 @@ class PaneWindowFunctionTest {
             harness.processWatermark(new Watermark(TEN_O_CLOCK + 90_000 - 1));
             assertThat(harness.numKeyedStateEntries()).isZero();
             assertThat(harness.numEventTimeTimers()).isZero();
+        }
+    }
+
+    @Test
+    void changedPanesReachStateBeforeEachBarrier() throws Exception {
+        List<WindowSpec> specs = List.of(TUMBLING_60S);
+        OperatorSubtaskState snapshot;
+        try (var harness = harness(specs, 0)) {
+            add(harness, TestEvents.event("a", TEN_O_CLOCK + 1_000, "k", 1));
+            add(harness, TestEvents.event("b", TEN_O_CLOCK + 61_000, "j", 2));
+            assertThat(harness.numKeyedStateEntries())
+                    .as("panes in state before a barrier")
+                    .isZero();
+
+            harness.prepareSnapshotPreBarrier(1);
+            assertThat(harness.numKeyedStateEntries())
+                    .as("panes in state after a barrier")
+                    .isEqualTo(2);
+
+            // A pane read back from state and changed again is written again at the next barrier.
+            add(harness, TestEvents.event("c", TEN_O_CLOCK + 2_000, "k", 4));
+            harness.prepareSnapshotPreBarrier(2);
+            snapshot = harness.snapshot(2, 2);
+        }
+        try (var restored = harness(specs, 0, snapshot)) {
+            restored.processWatermark(Watermark.MAX_WATERMARK);
+            assertThat(fired(restored))
+                    .containsExactly(
+                            "tumbling:60s j [60.0s,120.0s) count=1 sum=2.0 min=2.0 max=2.0",
+                            "tumbling:60s k [0.0s,60.0s) count=2 sum=5.0 min=1.0 max=4.0");
+        }
+    }
+
+    @Test
+    void manyChangedPanesAreWrittenWithoutWaitingForABarrier() throws Exception {
+        try (var harness = harness(List.of(TUMBLING_60S), 0)) {
+            int keys = PaneWindowOperator.MAX_CACHED_PANES + 1;
+            for (int i = 0; i < keys; i++) {
+                add(harness, TestEvents.event("e" + i, TEN_O_CLOCK, "k" + i, i));
+            }
+            assertThat(harness.numKeyedStateEntries())
+                    .as("keys in state with no barrier yet")
+                    .isEqualTo(PaneWindowOperator.MAX_CACHED_PANES);
+
+            harness.processWatermark(Watermark.MAX_WATERMARK);
+            assertThat(harness.extractOutputValues()).hasSize(keys);
+            assertThat(harness.numKeyedStateEntries()).isZero();
+        }
+    }
+
+    /**
+     * Savepoints of the job version that ran the pane logic as a {@code KeyedProcessFunction}
+     * restore into the operator: same state name and serializers, same timer service.
+     */
+    @Test
+    void restoresStateWrittenByAKeyedProcessFunction() throws Exception {
+        List<WindowSpec> specs = List.of(TUMBLING_60S);
+        OperatorSubtaskState snapshot;
+        try (var earlier =
+                new KeyedOneInputStreamOperatorTestHarness<String, Event, WindowResult>(
+                        new KeyedProcessOperator<>(new EarlierPaneFunction()),
+                        event -> event.key,
+                        TypeInformation.of(String.class))) {
+            earlier.open();
+            add(earlier, TestEvents.event("a", TEN_O_CLOCK + 1_000, "k", 3));
+            snapshot = earlier.snapshot(1, 1);
+        }
+        try (var restored = harness(specs, 0, snapshot)) {
+            assertThat(restored.numEventTimeTimers()).as("restored timers").isEqualTo(1);
+            add(restored, TestEvents.event("b", TEN_O_CLOCK + 2_000, "k", 5));
+            restored.processWatermark(Watermark.MAX_WATERMARK);
+            assertThat(fired(restored))
+                    .containsExactly("tumbling:60s k [0.0s,60.0s) count=2 sum=8.0 min=3.0 max=5.0");
+            assertThat(restored.numKeyedStateEntries()).isZero();
+            assertThat(restored.numEventTimeTimers()).isZero();
+        }
+    }
+
+    /** Writes one 60 s pane and its timer the way the earlier job version did. */
+    private static final class EarlierPaneFunction
+            extends KeyedProcessFunction<String, Event, WindowResult> {
+        private transient MapState<Long, WindowAccumulator> panes;
+
+        @Override
+        public void open(OpenContext openContext) {
+            panes = getRuntimeContext().getMapState(PaneWindowOperator.stateDescriptor());
+        }
+
+        @Override
+        public void processElement(Event event, Context ctx, Collector<WindowResult> out)
+                throws Exception {
+            long paneStart = Math.floorDiv(event.timestamp, 60_000L) * 60_000L;
+            WindowAccumulator pane = new WindowAccumulator();
+            pane.count = 1;
+            pane.valueCount = 1;
+            pane.sum = event.value;
+            pane.min = event.value;
+            pane.max = event.value;
+            panes.put(paneStart, pane);
+            // The firing and the cleanup of a tumbling pane fall on the same timer.
+            ctx.timerService().registerEventTimeTimer(paneStart + 60_000 - 1);
         }
     }
 
