@@ -14,8 +14,11 @@ import java.nio.charset.StandardCharsets;
  * Strings are written as length-prefixed UTF-8, which the JDK encodes and decodes with intrinsics.
  *
  * <p>Events cross the network twice (to the dedup stage and to the window stage) and no operator
- * keeps them in state, so this format can change between versions without breaking savepoints.
- * NOTE: unaligned checkpoints, which are off in this job, would store events in flight with it.
+ * keeps them in state, so this format can change between versions without breaking savepoints,
+ * which never hold records in flight. NOTE: an unaligned checkpoint (the job turns a checkpoint
+ * unaligned after 5 s of barrier alignment) stores the events in flight in this format, so a job
+ * version with another format cannot resume from such a retained checkpoint; upgrade through a
+ * savepoint.
  */
 public final class EventSerializer extends TypeSerializerSingleton<Event> {
 
