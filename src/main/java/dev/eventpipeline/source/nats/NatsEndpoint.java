@@ -1,6 +1,7 @@
 package dev.eventpipeline.source.nats;
 
 import dev.eventpipeline.config.ConfigException;
+import dev.eventpipeline.config.EnvCredentials;
 import dev.eventpipeline.config.JobConfig;
 import dev.eventpipeline.config.Secrets;
 
@@ -19,7 +20,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Connection settings for NATS: the {@code *.uri} of a job file plus the environment variables that
@@ -34,21 +34,18 @@ public final class NatsEndpoint implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(NatsEndpoint.class);
 
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final String URI_SYNTAX =
             "nats://host:port (or tls://host:port), optionally nats://user:password@host:port";
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final String keyPrefix;
     private final String uri;
-    private final String usernameEnv;
-    private final String passwordEnv;
+    private final EnvCredentials credentials;
 
-    private NatsEndpoint(String keyPrefix, String uri, String usernameEnv, String passwordEnv) {
+    private NatsEndpoint(String keyPrefix, String uri, EnvCredentials credentials) {
         this.keyPrefix = keyPrefix;
         this.uri = uri;
-        this.usernameEnv = usernameEnv;
-        this.passwordEnv = passwordEnv;
+        this.credentials = credentials;
     }
 
     /**
@@ -73,17 +70,11 @@ public final class NatsEndpoint implements Serializable {
         return new NatsEndpoint(
                 keyPrefix,
                 uri,
-                envName(config, keyPrefix + ".username-env"),
-                envName(config, keyPrefix + ".password-env"));
-    }
-
-    private static String envName(JobConfig config, String key) {
-        String name = config.get(key).trim();
-        if (!name.isEmpty() && !ENV_NAME.matcher(name).matches()) {
-            throw ConfigException.invalid(
-                    key, name, "the name of an environment variable, e.g. NATS_PASSWORD");
-        }
-        return name;
+                EnvCredentials.fromConfig(
+                        config,
+                        keyPrefix,
+                        "NATS_PASSWORD",
+                        "the JobManager and every TaskManager"));
     }
 
     /** Returns the URI with any password masked, for logs and error messages. */
@@ -107,31 +98,14 @@ public final class NatsEndpoint implements Serializable {
                         .connectionTimeout(CONNECT_TIMEOUT)
                         .errorListener(new LoggingListener(connectionName))
                         .connectionListener(new LoggingListener(connectionName));
-        String user = usernameEnv.isEmpty() ? null : resolve(environment, usernameEnv, "username");
-        String password =
-                passwordEnv.isEmpty() ? null : resolve(environment, passwordEnv, "password");
+        String user = credentials.username(environment);
+        String password = credentials.password(environment);
         if (user != null || password != null) {
             options.userInfo(user == null ? "" : user, password == null ? "" : password);
         }
         Connection connection = Nats.connect(options.build());
         LOG.info("Connected to NATS {} as '{}'", maskedUri(), connectionName);
         return connection;
-    }
-
-    private String resolve(Map<String, String> environment, String name, String credential) {
-        String value = environment.get(name);
-        if (value == null) {
-            throw new ConfigException(
-                    "Environment variable '"
-                            + name
-                            + "' named by '"
-                            + keyPrefix
-                            + "."
-                            + credential
-                            + "-env' is not set in this process. Set it in the environment of"
-                            + " the JobManager and every TaskManager.");
-        }
-        return value;
     }
 
     /** Sends the client's connection events and errors to SLF4J instead of its own output. */

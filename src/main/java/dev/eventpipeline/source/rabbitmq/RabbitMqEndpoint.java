@@ -1,6 +1,7 @@
 package dev.eventpipeline.source.rabbitmq;
 
 import dev.eventpipeline.config.ConfigException;
+import dev.eventpipeline.config.EnvCredentials;
 import dev.eventpipeline.config.JobConfig;
 import dev.eventpipeline.config.Secrets;
 
@@ -11,7 +12,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.GeneralSecurityException;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Connection settings for RabbitMQ: the {@code *.uri} of a job file plus the environment variables
@@ -25,19 +25,16 @@ public final class RabbitMqEndpoint implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final String URI_SYNTAX = "amqp://user:password@host:port/vhost or amqps://...";
 
     private final String keyPrefix;
     private final String uri;
-    private final String usernameEnv;
-    private final String passwordEnv;
+    private final EnvCredentials credentials;
 
-    private RabbitMqEndpoint(String keyPrefix, String uri, String usernameEnv, String passwordEnv) {
+    private RabbitMqEndpoint(String keyPrefix, String uri, EnvCredentials credentials) {
         this.keyPrefix = keyPrefix;
         this.uri = uri;
-        this.usernameEnv = usernameEnv;
-        this.passwordEnv = passwordEnv;
+        this.credentials = credentials;
     }
 
     /**
@@ -82,17 +79,8 @@ public final class RabbitMqEndpoint implements Serializable {
         return new RabbitMqEndpoint(
                 keyPrefix,
                 uri,
-                envName(config, keyPrefix + ".username-env"),
-                envName(config, keyPrefix + ".password-env"));
-    }
-
-    static String envName(JobConfig config, String key) {
-        String name = config.get(key).trim();
-        if (!name.isEmpty() && !ENV_NAME.matcher(name).matches()) {
-            throw ConfigException.invalid(
-                    key, name, "the name of an environment variable, e.g. RABBITMQ_PASSWORD");
-        }
-        return name;
+                EnvCredentials.fromConfig(
+                        config, keyPrefix, "RABBITMQ_PASSWORD", "every TaskManager"));
     }
 
     /** Returns the URI with any password masked, for logs and error messages. */
@@ -111,28 +99,16 @@ public final class RabbitMqEndpoint implements Serializable {
     public ConnectionFactory connectionFactory(Map<String, String> environment) throws Exception {
         ConnectionFactory factory = new ConnectionFactory();
         factory.setUri(uri);
-        if (!usernameEnv.isEmpty()) {
-            factory.setUsername(resolve(environment, usernameEnv, keyPrefix + ".username-env"));
+        String username = credentials.username(environment);
+        if (username != null) {
+            factory.setUsername(username);
         }
-        if (!passwordEnv.isEmpty()) {
-            factory.setPassword(resolve(environment, passwordEnv, keyPrefix + ".password-env"));
+        String password = credentials.password(environment);
+        if (password != null) {
+            factory.setPassword(password);
         }
         factory.setAutomaticRecoveryEnabled(false);
         factory.setTopologyRecoveryEnabled(false);
         return factory;
-    }
-
-    private static String resolve(Map<String, String> environment, String name, String key) {
-        String value = environment.get(name);
-        if (value == null) {
-            throw new ConfigException(
-                    "Environment variable '"
-                            + name
-                            + "' named by '"
-                            + key
-                            + "' is not set in this process. Set it in the environment of every"
-                            + " TaskManager.");
-        }
-        return value;
     }
 }
