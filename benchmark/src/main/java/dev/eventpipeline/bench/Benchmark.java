@@ -285,6 +285,7 @@ public final class Benchmark {
             long taskManager = cluster.taskManagerPid();
             double cpuBefore = ProcessStats.cpuSeconds(taskManager);
             double brokerBefore = brokerCpu();
+            ThreadCpuSampler threads = ThreadCpuSampler.start(taskManager);
             Path recording = home.resolve("results/" + runId + "/" + name + ".jfr");
             if (profile) {
                 jcmd(
@@ -300,6 +301,9 @@ public final class Benchmark {
             watcher.await(expectedAggregates, done, QUIET, RUN_TIMEOUT);
             long end = watcher.lastArrivalMillis();
             result.cpuSeconds = ProcessStats.cpuSeconds(taskManager) - cpuBefore;
+            threads.close();
+            result.setThreadCpu(threads);
+            threads.log(name);
             result.peakRssMib = ProcessStats.peakRssMib(taskManager);
             result.brokerCpuSeconds = brokerCpu() - brokerBefore;
             if (profile) {
@@ -460,6 +464,7 @@ public final class Benchmark {
                             .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                             .start();
             LOG.info("Started the peer {} (pid {}), log {}", name, process.pid(), log);
+            ThreadCpuSampler threads = ThreadCpuSampler.start(process.pid());
             Thread reader = status.readFrom(process);
             try {
                 watcher.await(
@@ -478,10 +483,14 @@ public final class Benchmark {
                         RUN_TIMEOUT);
                 long end = watcher.lastArrivalMillis();
                 result.cpuSeconds = ProcessStats.cpuSeconds(process.pid());
+                threads.close();
+                result.setThreadCpu(threads);
+                threads.log(name);
                 result.peakRssMib = ProcessStats.peakRssMib(process.pid());
                 result.brokerCpuSeconds = brokerCpu() - brokerBefore;
                 result.seconds = (end - status.firstRecordMillis) / 1000.0;
             } finally {
+                threads.close();
                 status.stopping = true;
                 process.destroy();
                 if (!process.waitFor(60, TimeUnit.SECONDS)) {

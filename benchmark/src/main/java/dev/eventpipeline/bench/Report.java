@@ -33,6 +33,10 @@ final class Report {
         row(out, "events/s", rounds, r -> r.eventsPerSecond, "%.0f");
         row(out, "seconds", rounds, r -> r.seconds, "%.1f");
         row(out, "CPU-s per 1M events", rounds, r -> r.cpuPerMillion(settings.events), "%.1f");
+        double millions = settings.events / 1e6;
+        row(out, "  of it JIT compiler threads", rounds, r -> r.jitCpuSeconds / millions, "%.1f");
+        row(out, "  of it GC threads", rounds, r -> r.gcCpuSeconds / millions, "%.1f");
+        row(out, "  of it RocksDB background", rounds, r -> r.rocksDbCpuSeconds / millions, "%.1f");
         row(out, "peak RSS, MiB", rounds, r -> r.peakRssMib, "%.0f");
         row(
                 out,
@@ -166,10 +170,9 @@ final class Report {
                 rounds.stream()
                         .filter(r -> r.contender.equals(contender))
                         .collect(Collectors.toList());
-        double[] values = new double[matching.size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = figure.applyAsDouble(matching.get(i));
-        }
+        // A figure that was not measured for a contender (NaN) leaves its cell empty.
+        double[] values =
+                matching.stream().mapToDouble(figure).filter(v -> !Double.isNaN(v)).toArray();
         Arrays.sort(values);
         return values;
     }

@@ -18,6 +18,15 @@ public final class RoundResult {
     /** CPU seconds of the contender's process (the TaskManager for the job) in the round. */
     public double cpuSeconds;
 
+    /**
+     * Parts of {@link #cpuSeconds} spent by JIT compiler, garbage collector and RocksDB background
+     * threads; NaN where not measured (raw consumer).
+     */
+    public double jitCpuSeconds = Double.NaN;
+
+    public double gcCpuSeconds = Double.NaN;
+    public double rocksDbCpuSeconds = Double.NaN;
+
     /** Peak resident set size of that process, MiB. */
     public double peakRssMib;
 
@@ -45,6 +54,12 @@ public final class RoundResult {
 
     /** Free-text remarks, such as the measurement window of the raw consumer. */
     public String note = "";
+
+    void setThreadCpu(ThreadCpuSampler threads) {
+        jitCpuSeconds = threads.seconds(ThreadCpuSampler.Group.JIT);
+        gcCpuSeconds = threads.seconds(ThreadCpuSampler.Group.GC);
+        rocksDbCpuSeconds = threads.seconds(ThreadCpuSampler.Group.ROCKSDB);
+    }
 
     public double cpuPerMillion(long events) {
         return cpuSeconds / (events / 1_000_000.0);
