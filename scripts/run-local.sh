@@ -12,23 +12,12 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-echo "Building the job (mvn package, tests skipped)..." >&2
-mvn -B -q -DskipTests package dependency:build-classpath \
-    -Dmdep.includeScope=test -Dmdep.outputFile=target/local-run.classpath >&2
+# shellcheck source=lib/embedded-flink.sh
+source scripts/lib/embedded-flink.sh
+build_for_local_run
 
-# The same module options a Flink 1.20 cluster passes on Java 17.
 JAVA_OPTS=(
-    --add-opens=java.base/java.lang=ALL-UNNAMED
-    --add-opens=java.base/java.util=ALL-UNNAMED
-    --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-    --add-opens=java.base/java.net=ALL-UNNAMED
-    --add-opens=java.base/java.io=ALL-UNNAMED
-    --add-opens=java.base/java.nio=ALL-UNNAMED
-    --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-    --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
-    --add-opens=java.base/java.text=ALL-UNNAMED
-    --add-opens=java.base/java.time=ALL-UNNAMED
-    --add-exports=java.base/sun.net.util=ALL-UNNAMED
+    "${FLINK_MODULE_OPTS[@]}"
     -Dlog4j.configurationFile=src/test/resources/log4j2-local.properties
     -Dlog4j2.StatusLogger.level=ERROR
     -Dkafka.broker.classpath=target/kafka-broker.classpath
