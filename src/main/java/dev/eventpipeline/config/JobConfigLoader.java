@@ -29,6 +29,13 @@ public final class JobConfigLoader {
 
     private JobConfigLoader() {}
 
+    /**
+     * Returns whether {@code args} is a request for the usage text: {@code --help} or {@code -h}.
+     */
+    public static boolean asksForHelp(String[] args) {
+        return args.length == 1 && ("--help".equals(args[0]) || "-h".equals(args[0]));
+    }
+
     /** Loads the configuration that {@code args} describe, with the process environment. */
     public static JobConfig fromArgs(String[] args) {
         return fromArgs(args, System.getenv());

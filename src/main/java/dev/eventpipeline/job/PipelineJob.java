@@ -26,6 +26,10 @@ public final class PipelineJob {
     private PipelineJob() {}
 
     public static void main(String[] args) throws Exception {
+        if (JobConfigLoader.asksForHelp(args)) {
+            System.out.println(JobConfigLoader.USAGE);
+            return;
+        }
         JobConfig config;
         try {
             config = JobConfigLoader.fromArgs(args);

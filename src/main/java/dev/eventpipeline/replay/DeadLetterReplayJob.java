@@ -2,6 +2,7 @@ package dev.eventpipeline.replay;
 
 import dev.eventpipeline.config.ConfigException;
 import dev.eventpipeline.config.Durations;
+import dev.eventpipeline.config.JobConfigLoader;
 import dev.eventpipeline.job.OperatorIds;
 import dev.eventpipeline.metrics.PipelineMetrics;
 
@@ -44,6 +45,10 @@ public final class DeadLetterReplayJob {
     private DeadLetterReplayJob() {}
 
     public static void main(String[] args) throws Exception {
+        if (JobConfigLoader.asksForHelp(args)) {
+            System.out.println(ReplayOptions.USAGE);
+            return;
+        }
         ReplayOptions options;
         try {
             options = ReplayOptions.parse(args);

@@ -41,6 +41,14 @@ class JobConfigTest {
     }
 
     @Test
+    void helpIsRecognisedOnlyAlone() {
+        assertThat(JobConfigLoader.asksForHelp(new String[] {"--help"})).isTrue();
+        assertThat(JobConfigLoader.asksForHelp(new String[] {"-h"})).isTrue();
+        assertThat(JobConfigLoader.asksForHelp(new String[] {})).isFalse();
+        assertThat(JobConfigLoader.asksForHelp(new String[] {"--job", "--help"})).isFalse();
+    }
+
+    @Test
     void setOverridesJobFileAndDerivedNamesFollow(@TempDir Path dir) throws IOException {
         Path job = dir.resolve("job.yaml");
         Files.writeString(
