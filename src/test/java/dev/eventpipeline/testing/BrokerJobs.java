@@ -2,6 +2,7 @@ package dev.eventpipeline.testing;
 
 import dev.eventpipeline.config.JobConfig;
 import dev.eventpipeline.config.JobConfigLoader;
+import dev.eventpipeline.metrics.PipelineMetrics;
 
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -11,6 +12,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Settings and helpers shared by the jobs that the RabbitMQ and NATS tests run. */
 public final class BrokerJobs {
@@ -55,5 +58,28 @@ public final class BrokerJobs {
     public static long counter(JobExecutionResult result, String name) {
         Object value = result.getAccumulatorResult(name);
         return value == null ? 0 : ((Number) value).longValue();
+    }
+
+    /**
+     * Asserts that one run over all of {@code input} counted every message in the right class, none
+     * late, and committed exactly the expected aggregates to {@code resultsTopic}.
+     */
+    public static void assertExactRun(
+            JobExecutionResult result,
+            BrokerInput input,
+            String bootstrapServers,
+            String resultsTopic) {
+        assertThat(counter(result, PipelineMetrics.RECORDS_IN))
+                .as("records in")
+                .isEqualTo(input.messages.size());
+        assertThat(counter(result, PipelineMetrics.INVALID)).as("invalid").isEqualTo(input.invalid);
+        assertThat(counter(result, PipelineMetrics.DUPLICATES))
+                .as("duplicates")
+                .isEqualTo(input.duplicates);
+        assertThat(counter(result, PipelineMetrics.LATE)).as("late").isZero();
+        assertThat(counter(result, PipelineMetrics.ACCEPTED)).as("accepted").isEqualTo(input.valid);
+        OutputChecks.assertAggregates(
+                KafkaTestIo.readCommitted(bootstrapServers, resultsTopic),
+                input.expectedAggregates);
     }
 }

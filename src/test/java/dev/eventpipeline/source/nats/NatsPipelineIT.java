@@ -122,22 +122,7 @@ class NatsPipelineIT {
         PipelineJob.define(env, BrokerJobs.config(settings));
         JobExecutionResult result = env.execute(run);
 
-        assertThat(BrokerJobs.counter(result, PipelineMetrics.RECORDS_IN))
-                .as("records in")
-                .isEqualTo(input.messages.size());
-        assertThat(BrokerJobs.counter(result, PipelineMetrics.INVALID))
-                .as("invalid")
-                .isEqualTo(input.invalid);
-        assertThat(BrokerJobs.counter(result, PipelineMetrics.DUPLICATES))
-                .as("duplicates")
-                .isEqualTo(input.duplicates);
-        assertThat(BrokerJobs.counter(result, PipelineMetrics.LATE)).as("late").isZero();
-        assertThat(BrokerJobs.counter(result, PipelineMetrics.ACCEPTED))
-                .as("accepted")
-                .isEqualTo(input.valid);
-        OutputChecks.assertAggregates(
-                KafkaTestIo.readCommitted(kafka.bootstrapServers(), results),
-                input.expectedAggregates);
+        BrokerJobs.assertExactRun(result, input, kafka.bootstrapServers(), results);
 
         List<MessageInfo> letters = NatsTestIo.readStream(deadLetterStream);
         List<String> bodies = new ArrayList<>();
