@@ -5,4 +5,12 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/services.sh
+# promtool is not a Maven artifact; without one, AlertRulesPromtoolTest is skipped.
+if [[ -z "${PROMTOOL:-}" ]]; then
+    if PROMTOOL="$(scripts/promtool.sh)"; then
+        export PROMTOOL
+    else
+        echo "test: no promtool, so AlertRulesPromtoolTest will be skipped" >&2
+    fi
+fi
 exec mvn -B verify "$@"

@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code promtool test rules} evaluates the alerts on the series of {@code alerts-test.yml}.
  *
  * <p>NOTE: promtool is not a Maven artifact. The test runs where promtool is on the PATH or the
- * environment variable PROMTOOL names it (Debian: {@code apt-get install prometheus}), and is
- * skipped elsewhere.
+ * environment variable PROMTOOL names it, and is skipped elsewhere. {@code scripts/test.sh} sets
+ * PROMTOOL to the binary of Debian's prometheus package (see {@code scripts/promtool.sh}).
  */
 class AlertRulesPromtoolTest {
 
