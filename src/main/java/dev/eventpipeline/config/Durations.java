@@ -22,18 +22,31 @@ public final class Durations {
             throw ConfigException.invalid(key, text, SYNTAX);
         }
         long amount = Long.parseLong(matcher.group(1));
+        Duration duration;
         switch (matcher.group(2)) {
             case "ms":
-                return Duration.ofMillis(amount);
+                duration = Duration.ofMillis(amount);
+                break;
             case "s":
-                return Duration.ofSeconds(amount);
+                duration = Duration.ofSeconds(amount);
+                break;
             case "min":
-                return Duration.ofMinutes(amount);
+                duration = Duration.ofMinutes(amount);
+                break;
             case "h":
-                return Duration.ofHours(amount);
+                duration = Duration.ofHours(amount);
+                break;
             default:
-                return Duration.ofDays(amount);
+                duration = Duration.ofDays(amount);
         }
+        try {
+            // Every user of a duration works in milliseconds.
+            duration.toMillis();
+        } catch (ArithmeticException e) {
+            throw ConfigException.invalid(
+                    key, text, "a duration of at most 106751991d (the largest in milliseconds)");
+        }
+        return duration;
     }
 
     /** Prints a duration in the largest unit that keeps it whole. */

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -111,13 +112,16 @@ public final class JobConfigLoader {
         Object document;
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             document = yaml.load(reader);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(
+                    "Job file '" + file + "' not found. Pass an existing file with --job.", e);
         } catch (IOException e) {
             throw new ConfigException(
                     "Cannot read job file '"
                             + file
                             + "': "
                             + e.getMessage()
-                            + ". Pass an existing file with --job.",
+                            + ". Pass a readable file with --job.",
                     e);
         } catch (YAMLException e) {
             throw new ConfigException(

@@ -133,7 +133,10 @@ class JobConfigTest {
         Files.writeString(list, "- a\n- b\n");
 
         assertThatThrownBy(() -> load("--job", dir.resolve("none.yaml").toString()))
-                .hasMessageContaining("Cannot read job file");
+                .hasMessage(
+                        "Job file '"
+                                + dir.resolve("none.yaml")
+                                + "' not found. Pass an existing file with --job.");
         assertThatThrownBy(() -> load("--job", duplicate.toString()))
                 .hasMessageContaining("not valid YAML")
                 .hasMessageContaining("duplicate");
@@ -177,6 +180,19 @@ class JobConfigTest {
     void missingEnvironmentVariableIsAnError() {
         assertThatThrownBy(() -> load("--set", "sink.properties.sasl.jaas.config=${env:NOPE}"))
                 .hasMessageContaining("environment variable 'NOPE' is not set");
+    }
+
+    @Test
+    void durationBeyondMillisecondRangeIsAnError() {
+        assertThatThrownBy(() -> Durations.parse("dedup.ttl", "999999999999d"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'dedup.ttl'")
+                .hasMessageContaining("999999999999d")
+                .hasMessageContaining("at most 106751991d");
+        assertThatThrownBy(() -> load("--set", "windows=tumbling:999999999999d"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'windows'");
+        assertThat(Durations.parse("k", "106751991d").toMillis()).isPositive();
     }
 
     @Test
