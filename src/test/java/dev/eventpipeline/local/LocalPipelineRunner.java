@@ -71,16 +71,53 @@ public final class LocalPipelineRunner {
     private LocalPipelineRunner() {}
 
     public static void main(String[] args) throws Exception {
+        if (JobConfigLoader.asksForHelp(args)) {
+            System.out.println(USAGE);
+            return;
+        }
         Options options;
         try {
             options = Options.parse(args);
+            // Checks the job file and the overrides before a broker starts; the run loads them
+            // again with the broker's address.
+            jobConfig(options, "127.0.0.1:9092", "check");
         } catch (IllegalArgumentException | ConfigException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println(USAGE);
             System.exit(2);
             return;
         }
-        new Run(options).execute();
+        try {
+            new Run(options).execute();
+        } catch (ConfigException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    /**
+     * Loads the job configuration of a local run against the broker at {@code bootstrapServers}.
+     */
+    static JobConfig jobConfig(Options options, String bootstrapServers, String runName) {
+        List<String> args = new ArrayList<>();
+        if (Files.exists(options.job)) {
+            args.add("--job");
+            args.add(options.job.toString());
+        } else {
+            throw new IllegalArgumentException(
+                    "job file not found: " + options.job + "; pass an existing file with --job");
+        }
+        args.add("--set");
+        args.add("source.bootstrap-servers=" + bootstrapServers);
+        args.add("--set");
+        args.add("bounded=" + !options.continuous);
+        args.add("--set");
+        args.add("source.group-id=local-run-" + runName);
+        for (String override : options.overrides) {
+            args.add("--set");
+            args.add(override);
+        }
+        return JobConfigLoader.fromArgs(args.toArray(new String[0]));
     }
 
     /** Command-line options of a local run. */
@@ -149,7 +186,11 @@ public final class LocalPipelineRunner {
                     KafkaBroker.builder().workDir(workDir.resolve("kafka")).start()) {
                 System.out.println(
                         "Kafka broker at " + broker.bootstrapServers() + ", pid " + broker.pid());
-                JobConfig config = jobConfig(broker);
+                JobConfig config =
+                        jobConfig(
+                                options,
+                                broker.bootstrapServers(),
+                                workDir.getFileName().toString());
                 broker.createTopic(config.sourceTopic(), options.partitions);
                 broker.createTopic(config.sinkTopic(), 1);
                 broker.createTopic(config.deadLetterTopic(), 1);
@@ -163,27 +204,6 @@ public final class LocalPipelineRunner {
             } finally {
                 deleteQuietly(workDir);
             }
-        }
-
-        private JobConfig jobConfig(KafkaBroker broker) {
-            List<String> args = new ArrayList<>();
-            if (Files.exists(options.job)) {
-                args.add("--job");
-                args.add(options.job.toString());
-            } else {
-                throw new IllegalArgumentException("job file not found: " + options.job);
-            }
-            args.add("--set");
-            args.add("source.bootstrap-servers=" + broker.bootstrapServers());
-            args.add("--set");
-            args.add("bounded=" + !options.continuous);
-            args.add("--set");
-            args.add("source.group-id=local-run-" + workDir.getFileName());
-            for (String override : options.overrides) {
-                args.add("--set");
-                args.add(override);
-            }
-            return JobConfigLoader.fromArgs(args.toArray(new String[0]));
         }
 
         private long load(KafkaBroker broker, String topic) throws IOException {
