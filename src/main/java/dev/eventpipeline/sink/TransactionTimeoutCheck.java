@@ -138,7 +138,10 @@ public final class TransactionTimeoutCheck {
 
     private static void logUnchecked(String bootstrapServers, Throwable cause) {
         LOG.warn(
-                "Cannot read {} from Kafka at {}; the transaction timeout is not checked: {}",
+                "Cannot read {} from Kafka at {}; the transaction timeout is not checked: {}. If"
+                        + " this address is wrong, fix sink.bootstrap-servers (it defaults to"
+                        + " source.bootstrap-servers): the job cannot start its sinks and keeps"
+                        + " restarting with backoff until it reaches the broker",
                 BROKER_MAX,
                 bootstrapServers,
                 cause.toString());
