@@ -3,7 +3,9 @@
 # topic, and prints the side-by-side table. See docs/benchmarks.md for what is measured.
 #
 #   benchmark/run.sh [throughput] [--rounds N] [--events N] [--contenders raw,job,peer]
-#                    [--checkpoint-interval 2s] [--seed N]
+#                    [--checkpoint-interval 2s] [--seed N] [--state-probe true|false]
+#                    [--profile true|false] [--peer-late-rule watermark|stream-time]
+#                    [--baseline-jar FILE]
 #   benchmark/run.sh latency [--rate N] [--seconds N] [--intervals 1s,5s,10s]
 #
 # It builds the job jar and the benchmark tools when they are missing or out of date, starts

@@ -202,13 +202,15 @@ public final class Benchmark {
                 }
                 all.add(result);
                 LOG.info(
-                        "Round {} {}: {} events/s, {} s, {} CPU-s, peak RSS {} MiB",
+                        "Round {} {}: {} events/s, {} s, {} CPU-s, peak RSS {}",
                         round,
                         contender,
                         String.format("%.0f", result.eventsPerSecond),
                         String.format("%.2f", result.seconds),
                         String.format("%.2f", result.cpuSeconds),
-                        String.format("%.0f", result.peakRssMib));
+                        Double.isNaN(result.peakRssMib)
+                                ? "not measured"
+                                : String.format("%.0f MiB", result.peakRssMib));
                 JSON.writeValue(results.resolve("rounds.json").toFile(), all);
             }
         }

@@ -103,13 +103,13 @@ final class Report {
                                     r.countsBalance() ? "" : " UNBALANCED");
             out.append(
                     String.format(
-                            "%-5d %-8s %10.0f %8.2f %8.2f %8.0f %9.2f %-44s %-6s %s%n",
+                            "%-5d %-8s %10.0f %8.2f %8.2f %8s %9.2f %-44s %-6s %s%n",
                             r.round,
                             r.contender,
                             r.eventsPerSecond,
                             r.seconds,
                             r.cpuSeconds,
-                            r.peakRssMib,
+                            Double.isNaN(r.peakRssMib) ? "-" : String.format("%.0f", r.peakRssMib),
                             r.brokerCpuSeconds,
                             counts,
                             r.checked == null ? "-" : (r.checked ? "passed" : "FAILED"),

@@ -27,8 +27,8 @@ public final class RoundResult {
     public double gcCpuSeconds = Double.NaN;
     public double rocksDbCpuSeconds = Double.NaN;
 
-    /** Peak resident set size of that process, MiB. */
-    public double peakRssMib;
+    /** Peak resident set size of that process, MiB; NaN where not measured (raw consumer). */
+    public double peakRssMib = Double.NaN;
 
     /** CPU seconds of the Kafka broker in the same interval. */
     public double brokerCpuSeconds;
