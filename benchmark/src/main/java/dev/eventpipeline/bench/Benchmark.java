@@ -124,6 +124,7 @@ public final class Benchmark {
         Files.createDirectories(results);
         LOG.info("Benchmark {}: {}", runId, settings.describe());
 
+        KafkaIo.warmUp(bootstrapServers, "bench-warm-up-" + runId);
         KafkaIo.createTopics(bootstrapServers, Map.of(inputTopic, settings.partitions));
         long loadStart = System.nanoTime();
         input = new GeneratedInput(Math.toIntExact(settings.events));

@@ -6,6 +6,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -72,6 +73,39 @@ public final class KafkaIo {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Makes the broker create its internal topics for transactions and consumer offsets ({@code
+     * __transaction_state} with 50 partitions, {@code __consumer_offsets}) before anything is
+     * measured. Otherwise the first contender that commits a transaction or an offset pays for
+     * that, in its time and in the broker's CPU.
+     */
+    public static void warmUp(String bootstrapServers, String scratchTopic) throws Exception {
+        createTopics(bootstrapServers, Map.of(scratchTopic, 1));
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        properties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, scratchTopic);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(scratchTopic, new byte[0]));
+            producer.commitTransaction();
+        }
+        try (Admin admin = admin(bootstrapServers)) {
+            admin.alterConsumerGroupOffsets(
+                            scratchTopic,
+                            Map.of(new TopicPartition(scratchTopic, 0), new OffsetAndMetadata(1)))
+                    .all()
+                    .get(ADMIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            admin.deleteConsumerGroups(List.of(scratchTopic))
+                    .all()
+                    .get(ADMIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+        deleteTopicsWithPrefix(bootstrapServers, scratchTopic);
+        LOG.info("Broker warmed up: transaction and consumer-offset topics exist");
     }
 
     /**
