@@ -2,17 +2,12 @@ package dev.eventpipeline.cluster;
 
 import dev.eventpipeline.job.OperatorIds;
 import dev.eventpipeline.testing.FlinkCluster;
-import dev.eventpipeline.testing.KafkaBroker;
 import dev.eventpipeline.testing.KafkaTestIo;
 import dev.eventpipeline.testing.OutputChecks;
-import dev.eventpipeline.testing.SharedFlinkCluster;
-import dev.eventpipeline.testing.SharedKafkaBroker;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,23 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * checks what they see: the job RUNNING in the REST API with the operator names of the job graph,
  * the web UI, and a clear start-up error for a transaction timeout the broker rejects.
  */
-class ClusterSubmissionIT {
+class ClusterSubmissionIT extends SharedClusterTest {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofMinutes(2);
-
-    private static FlinkCluster cluster;
-    private static KafkaBroker broker;
-
-    @BeforeAll
-    static void startCluster() {
-        broker = SharedKafkaBroker.get();
-        cluster = SharedFlinkCluster.get();
-    }
-
-    @AfterEach
-    void cancelJobs() {
-        SharedFlinkCluster.cancelRunningJobs();
-    }
 
     @Test
     void jobFileRunSubmitsRunningJob(@TempDir Path dir) throws Exception {

@@ -2,14 +2,9 @@ package dev.eventpipeline.cluster;
 
 import dev.eventpipeline.testing.ExactlyOnceCheck;
 import dev.eventpipeline.testing.FlinkCluster;
-import dev.eventpipeline.testing.KafkaBroker;
 import dev.eventpipeline.testing.LiveInput;
-import dev.eventpipeline.testing.SharedFlinkCluster;
-import dev.eventpipeline.testing.SharedKafkaBroker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * both cases the committed output, read with {@code read_committed}, contains every expected
  * aggregate and dead letter exactly once, with exact figures.
  */
-class ExactlyOnceRecoveryIT {
+class ExactlyOnceRecoveryIT extends SharedClusterTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExactlyOnceRecoveryIT.class);
 
@@ -37,20 +32,6 @@ class ExactlyOnceRecoveryIT {
     private static final int PARALLELISM = 2;
     private static final Duration RUNNING_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration OUTPUT_TIMEOUT = Duration.ofMinutes(2);
-
-    private static FlinkCluster cluster;
-    private static KafkaBroker broker;
-
-    @BeforeAll
-    static void startCluster() {
-        broker = SharedKafkaBroker.get();
-        cluster = SharedFlinkCluster.get();
-    }
-
-    @AfterEach
-    void cancelJobs() {
-        SharedFlinkCluster.cancelRunningJobs();
-    }
 
     @Test
     void taskManagerKillKeepsOutputExact() throws Exception {

@@ -3,14 +3,9 @@ package dev.eventpipeline.cluster;
 import dev.eventpipeline.metrics.PipelineMetrics;
 import dev.eventpipeline.testing.ExactlyOnceCheck;
 import dev.eventpipeline.testing.FlinkCluster;
-import dev.eventpipeline.testing.KafkaBroker;
 import dev.eventpipeline.testing.LiveInput;
-import dev.eventpipeline.testing.SharedFlinkCluster;
-import dev.eventpipeline.testing.SharedKafkaBroker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -34,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * parallelism. Deduplication state and open windows survive the upgrade. Restoring a savepoint into
  * a job without one of its operators is rejected unless {@code --allowNonRestoredState} is given.
  */
-class SavepointUpgradeIT {
+class SavepointUpgradeIT extends SharedClusterTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(SavepointUpgradeIT.class);
 
@@ -44,20 +39,6 @@ class SavepointUpgradeIT {
     private static final int DUPLICATES_ACROSS_SAVEPOINT = 20;
     private static final long TUMBLING_MILLIS = 2000;
     private static final Pattern JOB_ID = Pattern.compile("JobID ([0-9a-f]{32})");
-
-    private static FlinkCluster cluster;
-    private static KafkaBroker broker;
-
-    @BeforeAll
-    static void startCluster() {
-        broker = SharedKafkaBroker.get();
-        cluster = SharedFlinkCluster.get();
-    }
-
-    @AfterEach
-    void cancelJobs() {
-        SharedFlinkCluster.cancelRunningJobs();
-    }
 
     @Test
     void savepointUpgradeKeepsStateAndOutputExact(@TempDir Path savepoints) throws Exception {

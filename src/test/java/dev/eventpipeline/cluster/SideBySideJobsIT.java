@@ -1,15 +1,9 @@
 package dev.eventpipeline.cluster;
 
 import dev.eventpipeline.testing.ExactlyOnceCheck;
-import dev.eventpipeline.testing.FlinkCluster;
-import dev.eventpipeline.testing.KafkaBroker;
 import dev.eventpipeline.testing.LiveInput;
-import dev.eventpipeline.testing.SharedFlinkCluster;
-import dev.eventpipeline.testing.SharedKafkaBroker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and topics. Each job derives its transactional id prefixes from its name, so neither fences the
  * other's producers: both run without a restart and both outputs are exact.
  */
-class SideBySideJobsIT {
+class SideBySideJobsIT extends SharedClusterTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(SideBySideJobsIT.class);
 
@@ -34,20 +28,6 @@ class SideBySideJobsIT {
             Map.of(ClusterTestRun.TUMBLING, event -> true, ClusterTestRun.SLIDING, event -> true);
     private static final Duration RUNNING_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration OUTPUT_TIMEOUT = Duration.ofMinutes(2);
-
-    private static FlinkCluster cluster;
-    private static KafkaBroker broker;
-
-    @BeforeAll
-    static void startCluster() {
-        broker = SharedKafkaBroker.get();
-        cluster = SharedFlinkCluster.get();
-    }
-
-    @AfterEach
-    void cancelJobs() {
-        SharedFlinkCluster.cancelRunningJobs();
-    }
 
     @Test
     void twoJobsStayExactWithoutFencing() throws Exception {
