@@ -83,10 +83,7 @@ public final class KafkaIo {
      */
     public static void warmUp(String bootstrapServers, String scratchTopic) throws Exception {
         createTopics(bootstrapServers, Map.of(scratchTopic, 1));
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        Properties properties = producerProperties(bootstrapServers);
         properties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, scratchTopic);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties)) {
             producer.initTransactions();
@@ -114,10 +111,7 @@ public final class KafkaIo {
      */
     public static long load(
             String bootstrapServers, String topic, EventGenerator generator, GeneratedInput input) {
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        Properties properties = producerProperties(bootstrapServers);
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
         // Idempotence keeps each partition in generation order, so offsets are what the
         // generator numbered them.
@@ -188,6 +182,15 @@ public final class KafkaIo {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, 50)) {
             return consumer.endOffsets(partitions(consumer, topic), ADMIN_TIMEOUT);
         }
+    }
+
+    /** Returns the settings of a producer of byte arrays to {@code bootstrapServers}. */
+    public static Properties producerProperties(String bootstrapServers) {
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return properties;
     }
 
     /** Creates a {@code read_committed} consumer without a group. */

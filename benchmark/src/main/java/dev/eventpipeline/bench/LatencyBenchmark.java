@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -180,10 +179,7 @@ public final class LatencyBenchmark {
 
     /** Produces events at {@link #rate} per second for {@code duration}, in 10 ms batches. */
     private void produceLive(String topic, Duration duration) throws InterruptedException {
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        Properties properties = KafkaIo.producerProperties(bootstrapServers);
         properties.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         SplittableRandom random = new SplittableRandom(7);
         long start = System.nanoTime();
