@@ -15,9 +15,9 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Events cross the network twice (to the dedup stage and to the window stage) and no operator
  * keeps them in state, so this format can change between versions without breaking savepoints,
- * which never hold records in flight. NOTE: an unaligned checkpoint (the job turns a checkpoint
- * unaligned after 5 s of barrier alignment) stores the events in flight in this format, so a job
- * version with another format cannot resume from such a retained checkpoint; upgrade through a
+ * which never hold records in flight. NOTE: the job turns a checkpoint unaligned after 5 s of
+ * barrier alignment, and an unaligned checkpoint stores the events in flight in this format. A job
+ * version with another format cannot resume from such a retained checkpoint, so upgrade through a
  * savepoint.
  */
 public final class EventSerializer extends TypeSerializerSingleton<Event> {

@@ -61,7 +61,10 @@ public class PaneWindowOperator extends AbstractStreamOperator<WindowResult>
     /** Name of the timer service. Savepoints refer to it, so it never changes. */
     public static final String TIMER_SERVICE = "user-timers";
 
-    /** Changed panes kept on the heap, per subtask, before all of them are written to state. */
+    /**
+     * Changed panes kept on the heap, per subtask, before all of them are written to state. NOTE: a
+     * fixed bound, not a setting. At about 100 bytes a pane (an estimate) it is a few MiB of heap.
+     */
     public static final int MAX_CACHED_PANES = 50_000;
 
     private final WindowSpec[] specs;

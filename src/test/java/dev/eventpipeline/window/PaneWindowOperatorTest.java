@@ -273,7 +273,7 @@ class PaneWindowOperatorTest {
     }
 
     @Test
-    void manyChangedPanesAreWrittenWithoutWaitingForABarrier() throws Exception {
+    void cacheLimitWritesPanesEarly() throws Exception {
         try (var harness = harness(List.of(TUMBLING_60S), 0)) {
             int keys = PaneWindowOperator.MAX_CACHED_PANES + 1;
             for (int i = 0; i < keys; i++) {
@@ -294,7 +294,7 @@ class PaneWindowOperatorTest {
      * restore into the operator: same state name and serializers, same timer service.
      */
     @Test
-    void restoresStateWrittenByAKeyedProcessFunction() throws Exception {
+    void restoresKeyedProcessFunctionState() throws Exception {
         List<WindowSpec> specs = List.of(TUMBLING_60S);
         OperatorSubtaskState snapshot;
         try (var earlier =
