@@ -43,6 +43,11 @@ public final class ConfigKeys {
                 "a partition without records for this long stops holding the watermark back;"
                         + " 0ms turns idleness detection off");
         add("dedup.ttl", "1h", "how long an id is remembered (processing time)");
+        add(
+                "dedup.filter-memory",
+                "32mb",
+                "heap per dedup subtask for a filter of the stored ids, which skips the state read"
+                        + " for a new id; 0 turns it off");
         add("fields.id", "id", "name of the id field in the input JSON");
         add("fields.ts", "ts", "name of the event-time field in the input JSON");
         add("fields.key", "key", "name of the grouping-key field in the input JSON");

@@ -1,5 +1,9 @@
 package dev.eventpipeline.config;
 
+import dev.eventpipeline.dedup.SeenIdFilter;
+
+import org.apache.flink.configuration.MemorySize;
+
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,6 +60,7 @@ public final class JobConfig implements Serializable {
     private final Duration maxOutOfOrderness;
     private final Duration idleTimeout;
     private final Duration dedupTtl;
+    private final long dedupFilterBytes;
     private final Duration checkpointInterval;
     private final Endpoint sourceType;
     private final Endpoint deadLetterType;
@@ -76,6 +81,7 @@ public final class JobConfig implements Serializable {
         this.maxOutOfOrderness = duration("watermark.max-out-of-orderness");
         this.idleTimeout = duration("watermark.idle-timeout");
         this.dedupTtl = positiveDuration("dedup.ttl");
+        this.dedupFilterBytes = dedupFilterBytes("dedup.filter-memory");
         this.checkpointInterval = positiveDuration("checkpoint.interval");
         this.sourceType = endpoint("source.type");
         this.deadLetterType = endpoint("dlq.type");
@@ -170,6 +176,11 @@ public final class JobConfig implements Serializable {
 
     public Duration dedupTtl() {
         return dedupTtl;
+    }
+
+    /** Heap bytes of the dedup stage's id filter per subtask; zero means no filter. */
+    public long dedupFilterBytes() {
+        return dedupFilterBytes;
     }
 
     public Duration checkpointInterval() {
@@ -349,6 +360,26 @@ public final class JobConfig implements Serializable {
             throw ConfigException.invalid(key, get(key), "a duration above zero");
         }
         return duration;
+    }
+
+    private long dedupFilterBytes(String key) {
+        String value = get(key);
+        String allowed =
+                "0 (no filter) or a memory size from "
+                        + SeenIdFilter.MIN_BYTES
+                        + " bytes to "
+                        + SeenIdFilter.MAX_BYTES / (1L << 30)
+                        + "gb, such as 32mb";
+        long bytes;
+        try {
+            bytes = MemorySize.parse(value).getBytes();
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.invalid(key, value, allowed);
+        }
+        if (bytes != 0 && (bytes < SeenIdFilter.MIN_BYTES || bytes > SeenIdFilter.MAX_BYTES)) {
+            throw ConfigException.invalid(key, value, allowed);
+        }
+        return bytes;
     }
 
     private int positiveInt(String key) {

@@ -13,7 +13,11 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
+import java.util.Iterator;
 
 /**
  * Drops every event whose id was seen before; the first event of an id wins, whatever its payload.
@@ -24,6 +28,10 @@ import java.time.Duration;
  * arriving after that is accepted again. Replaying old data quickly therefore keeps ids for the
  * full TTL, while a job that was stopped for longer than the TTL finds them expired on restore.
  * Expired entries are never returned and are removed by the RocksDB compaction filter.
+ *
+ * <p>When {@link DeduplicatorOperator} runs it with a {@link SeenIdFilter}, an id that the filter
+ * has certainly never seen is stored without reading the state first. Run in a plain {@code
+ * KeyedProcessOperator}, it has no filter and reads the state for every event.
  */
 public class Deduplicator extends KeyedProcessFunction<String, Event, Event> {
 
@@ -32,15 +40,30 @@ public class Deduplicator extends KeyedProcessFunction<String, Event, Event> {
     /** Name of the state; part of savepoint compatibility, so it never changes. */
     public static final String STATE_NAME = "seen-id";
 
+    private static final Logger LOG = LoggerFactory.getLogger(Deduplicator.class);
+
     private final Duration ttl;
+    private final long filterBytes;
 
     private transient ValueState<Boolean> seen;
     private transient Counter duplicates;
     private transient Counter idsStored;
+    private transient Counter stateReads;
     private transient LongCounter duplicatesTotal;
 
-    public Deduplicator(Duration ttl) {
+    /** Null until {@link #startFilter} runs, and when the filter is turned off. */
+    private transient SeenIdFilter filter;
+
+    /** Whether the filter was trusted at the last stored id; for logging its changes. */
+    private transient boolean filterTrusted;
+
+    /**
+     * @param ttl how long a stored id is remembered
+     * @param filterBytes heap for the {@link SeenIdFilter} of each subtask; 0 for none
+     */
+    public Deduplicator(Duration ttl, long filterBytes) {
         this.ttl = ttl;
+        this.filterBytes = filterBytes;
     }
 
     /** Returns the state descriptor with its TTL, shared with tests and the state-size report. */
@@ -63,18 +86,107 @@ public class Deduplicator extends KeyedProcessFunction<String, Event, Event> {
         seen = getRuntimeContext().getState(stateDescriptor(ttl));
         duplicates = getRuntimeContext().getMetricGroup().counter(PipelineMetrics.DUPLICATES);
         idsStored = getRuntimeContext().getMetricGroup().counter(PipelineMetrics.DEDUP_IDS_STORED);
+        stateReads =
+                getRuntimeContext().getMetricGroup().counter(PipelineMetrics.DEDUP_STATE_READS);
         duplicatesTotal = getRuntimeContext().getLongCounter(PipelineMetrics.DUPLICATES);
+    }
+
+    /**
+     * Creates the filter and records in it the ids of the restored state, read with {@code
+     * restoredIds} (empty for a fresh start). Called by {@link DeduplicatorOperator} once the state
+     * is open and before the first event. Stops reading when the filter is full, which leaves the
+     * filter untrusted for one TTL, as after any id it could not record.
+     */
+    void startFilter(Iterator<String> restoredIds, long now) {
+        if (filterBytes == 0) {
+            LOG.info(
+                    "Dedup subtask {}: id filter off (dedup.filter-memory 0), every event reads"
+                            + " the state",
+                    subtask());
+            return;
+        }
+        SeenIdFilter created = new SeenIdFilter(ttl.toMillis(), filterBytes);
+        long restored = 0;
+        while (restoredIds.hasNext()) {
+            if (!created.add(SeenIdFilter.hash(restoredIds.next()), now)) {
+                break;
+            }
+            restored++;
+        }
+        filter = created;
+        filterTrusted = created.isTrusted(now);
+        if (filterTrusted) {
+            LOG.info(
+                    "Dedup subtask {}: id filter of {} bytes, {} ids per generation, holds the {}"
+                            + " restored ids",
+                    subtask(),
+                    filterBytes,
+                    created.idsPerGeneration(),
+                    restored);
+        } else {
+            LOG.warn(
+                    "Dedup subtask {}: the restored state holds more ids than the id filter of {}"
+                            + " bytes takes ({} recorded); every event reads the state until one"
+                            + " TTL ({}) has passed. A larger dedup.filter-memory avoids this.",
+                    subtask(),
+                    filterBytes,
+                    restored,
+                    ttl);
+        }
     }
 
     @Override
     public void processElement(Event event, Context ctx, Collector<Event> out) throws Exception {
-        if (seen.value() != null) {
-            duplicates.inc();
-            duplicatesTotal.add(1);
-            return;
+        long now = 0;
+        long hash = 0;
+        boolean mightBeStored = true;
+        if (filter != null) {
+            now = ctx.timerService().currentProcessingTime();
+            hash = SeenIdFilter.hash(event.id);
+            mightBeStored = filter.mightContain(hash, now);
+        }
+        if (mightBeStored) {
+            stateReads.inc();
+            if (seen.value() != null) {
+                duplicates.inc();
+                duplicatesTotal.add(1);
+                return;
+            }
         }
         seen.update(Boolean.TRUE);
         idsStored.inc();
+        if (filter != null) {
+            boolean recorded = filter.add(hash, now);
+            if (recorded != filterTrusted) {
+                logFilterChange(recorded, now);
+            }
+        }
         out.collect(event);
+    }
+
+    private void logFilterChange(boolean recorded, long now) {
+        if (!recorded) {
+            filterTrusted = false;
+            LOG.warn(
+                    "Dedup subtask {}: the id filter is full ({} generations of {} ids, none"
+                            + " expired); every event reads the state until one TTL ({}) after"
+                            + " the filter has room again. A larger dedup.filter-memory avoids"
+                            + " this.",
+                    subtask(),
+                    SeenIdFilter.GENERATIONS,
+                    filter.idsPerGeneration(),
+                    ttl);
+        } else if (filter.isTrusted(now)) {
+            filterTrusted = true;
+            LOG.info(
+                    "Dedup subtask {}: the id filter holds every stored id again ({} ids went"
+                            + " unrecorded, all expired now); new ids skip the state read",
+                    subtask(),
+                    filter.unrecordedIds());
+        }
+    }
+
+    private int subtask() {
+        return getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     }
 }

@@ -2,6 +2,7 @@ package dev.eventpipeline.job;
 
 import dev.eventpipeline.config.JobConfig;
 import dev.eventpipeline.dedup.Deduplicator;
+import dev.eventpipeline.dedup.DeduplicatorOperator;
 import dev.eventpipeline.metrics.EventTimeLagOperator;
 import dev.eventpipeline.model.DeadLetter;
 import dev.eventpipeline.model.Event;
@@ -53,7 +54,12 @@ public final class PipelineTopology {
         SingleOutputStreamOperator<Event> uniqueEvents =
                 validEvents
                         .keyBy(event -> event.id)
-                        .process(new Deduplicator(config.dedupTtl()))
+                        .transform(
+                                OperatorIds.DEDUP_NAME,
+                                validEvents.getType(),
+                                new DeduplicatorOperator(
+                                        new Deduplicator(
+                                                config.dedupTtl(), config.dedupFilterBytes())))
                         .uid(OperatorIds.DEDUP_UID)
                         .name(OperatorIds.DEDUP_NAME);
 

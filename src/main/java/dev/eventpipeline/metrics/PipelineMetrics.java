@@ -44,6 +44,12 @@ public final class PipelineMetrics {
     /** Entries created in the dedup state (one per distinct id stored). */
     public static final String DEDUP_IDS_STORED = "dedupIdsStored";
 
+    /**
+     * Reads of the dedup state. Without a filter, one per event; with the id filter, about one per
+     * duplicate plus 1 % of the new ids, and one per event while the filter is full.
+     */
+    public static final String DEDUP_STATE_READS = "dedupStateReads";
+
     /** Dead-letter replay: records read from the dead-letter topic. */
     public static final String REPLAY_READ = "replayRecordsRead";
 

@@ -38,6 +38,8 @@ class JobConfigTest {
         assertThat(config.sinkTransactionalIdPrefix()).isEqualTo("event-pipeline-aggregates");
         assertThat(config.deadLetterTransactionalIdPrefix())
                 .isEqualTo("event-pipeline-dead-letters");
+        assertThat(config.dedupFilterBytes()).isEqualTo(32L << 20);
+        assertThat(load("--set", "dedup.filter-memory=0").dedupFilterBytes()).isZero();
     }
 
     @Test
@@ -91,6 +93,9 @@ class JobConfigTest {
                 "windows=|'windows': ''",
                 "watermark.max-out-of-orderness=5 seconds|'watermark.max-out-of-orderness': '5 seconds'",
                 "dedup.ttl=0s|'dedup.ttl': '0s'",
+                "dedup.filter-memory=lots|'dedup.filter-memory': 'lots'",
+                "dedup.filter-memory=100b|such as 32mb",
+                "dedup.filter-memory=64gb|'dedup.filter-memory': '64gb'",
                 "bounded=yes|'bounded': 'yes'",
                 "parallelism=0|'parallelism': '0'",
                 "source.type=pulsar|one of kafka, rabbitmq, nats",

@@ -167,6 +167,10 @@ class PrometheusMetricsIT {
         assertThat(scrape.sum(ExportedMetrics.DEDUP_IDS_STORED, ofJob))
                 .as("dedup ids stored")
                 .isEqualTo(7);
+        // The id filter spares the read of each new id: only the duplicates read the state.
+        assertThat(scrape.sum(ExportedMetrics.DEDUP_STATE_READS, ofJob))
+                .as("dedup state reads")
+                .isEqualTo(2);
 
         // Both partitions have read t0 + 15 s or later, so the job's watermark is at least
         // t0 + 15 s - 1 ms and at most t0 + 16 s - 1 ms.

@@ -27,6 +27,7 @@ public final class ExportedMetrics {
     public static final String LATE = OPERATOR + PipelineMetrics.LATE;
     public static final String ACCEPTED = OPERATOR + PipelineMetrics.ACCEPTED;
     public static final String DEDUP_IDS_STORED = OPERATOR + PipelineMetrics.DEDUP_IDS_STORED;
+    public static final String DEDUP_STATE_READS = OPERATOR + PipelineMetrics.DEDUP_STATE_READS;
     public static final String EVENT_TIME_LAG = OPERATOR + PipelineMetrics.EVENT_TIME_LAG;
     public static final String AGGREGATES_WRITTEN =
             OPERATOR + "user_" + PipelineMetrics.AGGREGATES_WRITTEN;
@@ -75,6 +76,7 @@ public final class ExportedMetrics {
                 LATE,
                 ACCEPTED,
                 DEDUP_IDS_STORED,
+                DEDUP_STATE_READS,
                 EVENT_TIME_LAG,
                 AGGREGATES_WRITTEN,
                 DEAD_LETTERS_WRITTEN);
