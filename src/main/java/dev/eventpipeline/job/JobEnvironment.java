@@ -14,16 +14,19 @@ import org.apache.flink.contrib.streaming.state.RocksDBConfigurableOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import org.rocksdb.CompressionType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Applies the job's execution defaults to an environment: exactly-once checkpoints, RocksDB with
- * incremental checkpoints and bloom filters, checkpoints retained on cancellation and an
- * exponential-delay restart strategy. Each default applies only where the cluster configuration
- * leaves the option unset, so a cluster's own {@code config.yaml} always wins.
+ * incremental checkpoints, bloom filters and uncompressed L0 and L1, checkpoints retained on
+ * cancellation and an exponential-delay restart strategy. Each default applies only where the
+ * cluster configuration leaves the option unset, so a cluster's own {@code config.yaml} always
+ * wins.
  */
 public final class JobEnvironment {
 
@@ -55,6 +58,16 @@ public final class JobEnvironment {
         // The dedup stage's lookups mostly miss; bloom filters let them skip files (see
         // state.backend.rocksdb.use-bloom-filter in flink-conf/config.yaml for the measurement).
         setIfAbsent(cluster, defaults, RocksDBConfigurableOptions.USE_BLOOM_FILTER, true);
+        // L0 and L1 are rewritten soon after each checkpoint's flush, so they stay uncompressed
+        // (see state.backend.rocksdb.compression.per.level in flink-conf/config.yaml).
+        setIfAbsent(
+                cluster,
+                defaults,
+                RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL,
+                List.of(
+                        CompressionType.NO_COMPRESSION,
+                        CompressionType.NO_COMPRESSION,
+                        CompressionType.LZ4_COMPRESSION));
         setIfAbsent(
                 cluster,
                 defaults,
