@@ -4,14 +4,19 @@
 #
 #   benchmark/run.sh [throughput] [--rounds N] [--events N] [--contenders raw,job,peer]
 #                    [--checkpoint-interval 2s] [--seed N] [--state-probe true|false]
-#                    [--profile true|false] [--peer-late-rule watermark|stream-time]
-#                    [--baseline-jar FILE]
+#                    [--profile true|false] [--native-profile true|false]
+#                    [--peer-late-rule watermark|stream-time] [--baseline-jar FILE]
 #   benchmark/run.sh latency [--rate N] [--seconds N] [--intervals 1s,5s,10s]
 #
 # It builds the job jar and the benchmark tools when they are missing or out of date, starts
 # its own Kafka broker (127.0.0.1:39092) and, per round, its own Flink cluster (REST 38081,
 # RPC 36123, metrics 39250-39260), all under ${EVENT_PIPELINE_BENCH_HOME:-<repo>/.local/benchmark},
 # and stops everything it started when it ends. Results go to <that directory>/results/<run id>/.
+#
+# --native-profile true runs every TaskManager with async-profiler (fetched from Maven Central
+# once), which samples native frames such as RocksDB's too. Each TaskManager writes its profile
+# when it stops, to <that directory>/profiles/taskmanager-<pid>.collapsed; summarise one with
+# dev.eventpipeline.bench.CollapsedTop (see docs/benchmarks.md).
 
 set -euo pipefail
 
@@ -26,6 +31,7 @@ readonly REST_PORT="${EVENT_PIPELINE_BENCH_REST_PORT:-38081}"
 readonly RPC_PORT="${EVENT_PIPELINE_BENCH_RPC_PORT:-36123}"
 readonly METRICS_PORTS="${EVENT_PIPELINE_BENCH_METRICS_PORTS:-39250-39260}"
 readonly CLASSPATH_FILE="$BENCH_HOME/benchmark.classpath"
+readonly ASYNC_PROFILER_VERSION=4.0
 
 info() {
     echo "benchmark: $*" >&2
@@ -65,6 +71,25 @@ build_benchmark() {
         -Dmdep.outputFile="$CLASSPATH_FILE" || die "compiling benchmark/ failed"
 }
 
+# Fetches async-profiler's native library once and prints the TaskManager JVM option that loads
+# it: CPU samples every 2 ms, per thread, written in collapsed form when the JVM exits.
+async_profiler_option() {
+    [[ "$(uname -s)-$(uname -m)" == Linux-x86_64 ]] ||
+        die "--native-profile needs Linux on x86_64, the one async-profiler build fetched here"
+    local dir="$BENCH_HOME/tools/async-profiler-$ASYNC_PROFILER_VERSION"
+    local library="$dir/linux-x64/libasyncProfiler.so"
+    if [[ ! -f "$library" ]]; then
+        info "fetching async-profiler $ASYNC_PROFILER_VERSION from Maven Central"
+        mvn -q -B dependency:copy \
+            -Dartifact="tools.profiler:async-profiler:$ASYNC_PROFILER_VERSION:jar:linux-x64" \
+            -DoutputDirectory="$dir" >&2 || die "fetching async-profiler failed"
+        (cd "$dir" && jar xf "async-profiler-$ASYNC_PROFILER_VERSION-linux-x64.jar" \
+            linux-x64/libasyncProfiler.so) || die "unpacking async-profiler failed"
+    fi
+    mkdir -p "$BENCH_HOME/profiles"
+    echo "-agentpath:$library=start,event=cpu,interval=2ms,threads,collapsed,file=$BENCH_HOME/profiles/taskmanager-%p.collapsed"
+}
+
 stop_all() {
     cluster stop >/dev/null 2>&1 || true
     broker stop || true
@@ -81,8 +106,31 @@ main() {
         *) die "unknown mode '$mode': expected throughput or latency" ;;
     esac
 
+    # --native-profile is this script's own option; the rest go to the benchmark.
+    local native_profile=false
+    local passed=()
+    while [[ $# -gt 0 ]]; do
+        if [[ "$1" == --native-profile ]]; then
+            [[ $# -ge 2 ]] || die "--native-profile needs a value: true or false"
+            native_profile="$2"
+            shift 2
+            continue
+        fi
+        passed+=("$1")
+        shift
+    done
+    case "$native_profile" in
+        true | false) ;;
+        *) die "--native-profile is '$native_profile': expected true or false" ;;
+    esac
+
     build_job
     build_benchmark
+    if [[ "$native_profile" == true ]]; then
+        EVENT_PIPELINE_FLINK_TM_JAVA_OPTS="$(async_profiler_option)"
+        export EVENT_PIPELINE_FLINK_TM_JAVA_OPTS
+        info "TaskManagers run with async-profiler; profiles go to $BENCH_HOME/profiles/"
+    fi
 
     if broker status >/dev/null 2>&1; then
         die "a benchmark broker already runs under $BENCH_HOME; stop it with: EVENT_PIPELINE_HOME=$BENCH_HOME scripts/kafka-broker.sh stop"
@@ -109,7 +157,7 @@ main() {
         --rest-port "$REST_PORT" \
         --rpc-port "$RPC_PORT" \
         --metrics-ports "$METRICS_PORTS" \
-        "$@"
+        "${passed[@]}"
 }
 
 main "$@"

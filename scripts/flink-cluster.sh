@@ -22,6 +22,8 @@
 #   EVENT_PIPELINE_FLINK_REST_PORT      REST API and web UI port (default: rest.port, 8081)
 #   EVENT_PIPELINE_FLINK_RPC_PORT       JobManager RPC port (default: jobmanager.rpc.port, 6123)
 #   EVENT_PIPELINE_FLINK_METRICS_PORTS  Prometheus reporter port range (default 9250-9260)
+#   EVENT_PIPELINE_FLINK_TM_JAVA_OPTS   extra JVM options of the TaskManagers, such as a profiler
+#                                       agent (env.java.opts.taskmanager; default: none)
 # The three ports let several clusters (say, a test suite's and a developer's) share one host;
 # each needs its own EVENT_PIPELINE_HOME as well.
 
@@ -178,16 +180,18 @@ generate_conf() {
 
     # The Java module options are not known before the configuration is parsed, so this one
     # BashJavaUtils run goes without them. Parsing YAML needs none of them.
-    local rendered port_overrides=()
+    local rendered overrides=()
     [[ -z "${EVENT_PIPELINE_FLINK_REST_PORT:-}" ]] ||
-        port_overrides+=(-D "rest.port=$EVENT_PIPELINE_FLINK_REST_PORT")
+        overrides+=(-D "rest.port=$EVENT_PIPELINE_FLINK_REST_PORT")
     [[ -z "${EVENT_PIPELINE_FLINK_RPC_PORT:-}" ]] ||
-        port_overrides+=(-D "jobmanager.rpc.port=$EVENT_PIPELINE_FLINK_RPC_PORT")
+        overrides+=(-D "jobmanager.rpc.port=$EVENT_PIPELINE_FLINK_RPC_PORT")
     [[ -z "${EVENT_PIPELINE_FLINK_METRICS_PORTS:-}" ]] ||
-        port_overrides+=(-D "metrics.reporter.prom.port=$EVENT_PIPELINE_FLINK_METRICS_PORTS")
+        overrides+=(-D "metrics.reporter.prom.port=$EVENT_PIPELINE_FLINK_METRICS_PORTS")
+    [[ -z "${EVENT_PIPELINE_FLINK_TM_JAVA_OPTS:-}" ]] ||
+        overrides+=(-D "env.java.opts.taskmanager=$EVENT_PIPELINE_FLINK_TM_JAVA_OPTS")
     rendered="$(run_bash_java_utils "$CONF_SOURCE_DIR/log4j.properties" \
         UPDATE_AND_GET_FLINK_CONFIGURATION --configDir "$CONF_SOURCE_DIR" --flatten \
-        "${port_overrides[@]}" \
+        "${overrides[@]}" \
         -D "execution.checkpointing.dir=file://$CHECKPOINT_DIR" \
         -D "execution.checkpointing.savepoint-dir=file://$SAVEPOINT_DIR" \
         -D "io.tmp.dirs=$TMP_DIR" \

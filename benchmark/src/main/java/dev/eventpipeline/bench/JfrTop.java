@@ -61,15 +61,21 @@ public final class JfrTop {
         return frame.getMethod().getType().getName() + "." + frame.getMethod().getName();
     }
 
-    private static void print(String title, Map<String, Integer> counts, int samples, int limit) {
+    /** Prints the {@code limit} largest counts, each as a share of {@code samples}. */
+    static void print(String title, Map<String, ? extends Number> counts, long samples, int limit) {
         System.out.printf("%n top %d by %s samples%n", limit, title);
-        List<Map.Entry<String, Integer>> top =
+        List<Map.Entry<String, ? extends Number>> top =
                 counts.entrySet().stream()
-                        .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                        .sorted(
+                                (a, b) ->
+                                        Long.compare(
+                                                b.getValue().longValue(), a.getValue().longValue()))
                         .limit(limit)
                         .collect(Collectors.toList());
-        for (Map.Entry<String, Integer> entry : top) {
-            System.out.printf("%6.1f%%  %s%n", 100.0 * entry.getValue() / samples, entry.getKey());
+        for (Map.Entry<String, ? extends Number> entry : top) {
+            System.out.printf(
+                    "%6.1f%%  %s%n",
+                    100.0 * entry.getValue().longValue() / samples, entry.getKey());
         }
     }
 }
