@@ -44,7 +44,7 @@ public final class Durations {
             duration.toMillis();
         } catch (ArithmeticException e) {
             throw ConfigException.invalid(
-                    key, text, "a duration of at most 106751991d (the largest in milliseconds)");
+                    key, text, "a duration of at most 106751991167d (the largest in milliseconds)");
         }
         return duration;
     }

@@ -9,6 +9,7 @@ import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.IllegalConfigurationException;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -96,14 +97,31 @@ public class Deduplicator extends KeyedProcessFunction<String, Event, Event> {
      * restoredIds} (empty for a fresh start). Called by {@link DeduplicatorOperator} once the state
      * is open and before the first event. Stops reading when the filter is full, which leaves the
      * filter untrusted for one TTL, as after any id it could not record.
+     *
+     * <p>Restored ids are recorded at this TaskManager's current time. NOTE: if its clock is behind
+     * the clock of the TaskManager that stored them by more than {@link
+     * SeenIdFilter#EXPIRY_MARGIN_MILLIS}, the filter drops them before the state does, and a
+     * duplicate arriving in between is accepted.
+     *
+     * @return whether a filter runs; false when {@code dedup.filter-memory} is 0
      */
-    void startFilter(Iterator<String> restoredIds, long now) {
+    boolean startFilter(Iterator<String> restoredIds, long now) {
         if (filterBytes == 0) {
             LOG.info(
                     "Dedup subtask {}: id filter off (dedup.filter-memory 0), every event reads"
                             + " the state",
                     subtask());
-            return;
+            return false;
+        }
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        if (filterBytes > maxHeap / 2) {
+            throw new IllegalConfigurationException(
+                    "Invalid value for 'dedup.filter-memory': "
+                            + filterBytes
+                            + " bytes is more than half of this TaskManager's heap ("
+                            + maxHeap
+                            + " bytes). Lower it, or give the TaskManager more task heap"
+                            + " (taskmanager.memory.task.heap.size).");
         }
         SeenIdFilter created = new SeenIdFilter(ttl.toMillis(), filterBytes);
         long restored = 0;
@@ -120,7 +138,7 @@ public class Deduplicator extends KeyedProcessFunction<String, Event, Event> {
                     "Dedup subtask {}: id filter of {} bytes, {} ids per generation, holds the {}"
                             + " restored ids",
                     subtask(),
-                    filterBytes,
+                    created.bytes(),
                     created.idsPerGeneration(),
                     restored);
         } else {
@@ -129,10 +147,11 @@ public class Deduplicator extends KeyedProcessFunction<String, Event, Event> {
                             + " bytes takes ({} recorded); every event reads the state until one"
                             + " TTL ({}) has passed. A larger dedup.filter-memory avoids this.",
                     subtask(),
-                    filterBytes,
+                    created.bytes(),
                     restored,
                     ttl);
         }
+        return true;
     }
 
     @Override

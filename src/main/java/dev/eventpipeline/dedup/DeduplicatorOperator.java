@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 /**
  * Runs a {@link Deduplicator} and starts its {@link SeenIdFilter} once the state is open. After a
  * restore it first reads every id key of the restored state into the filter, so the filter contains
- * all stored ids, also when the parallelism changed: the keyed state backend holds exactly this
+ * all stored ids, also when the parallelism changed: the keyed state backend contains exactly this
  * subtask's key groups.
  *
  * <p>It is a {@link KeyedProcessOperator} with the same state and timer service, so savepoints of a
@@ -48,14 +48,17 @@ public class DeduplicatorOperator extends KeyedProcessOperator<String, Event, Ev
             return;
         }
         long started = System.nanoTime();
+        boolean filtered;
         try (Stream<String> ids =
                 this.<String>getKeyedStateBackend()
                         .getKeys(Deduplicator.STATE_NAME, VoidNamespace.INSTANCE)) {
-            deduplicator.startFilter(ids.iterator(), now);
+            filtered = deduplicator.startFilter(ids.iterator(), now);
         }
-        LOG.info(
-                "Dedup subtask {} read the restored ids into its filter in {} ms",
-                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-                (System.nanoTime() - started) / 1_000_000);
+        if (filtered) {
+            LOG.info(
+                    "Dedup subtask {} read the restored ids into its filter in {} ms",
+                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                    (System.nanoTime() - started) / 1_000_000);
+        }
     }
 }

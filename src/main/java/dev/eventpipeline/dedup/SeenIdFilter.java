@@ -4,15 +4,15 @@ import java.util.Arrays;
 
 /**
  * A heap-side Bloom filter of the ids that a dedup subtask has stored, which lets the subtask skip
- * the state read for an id it has certainly never stored. Nearly every event carries a new id, and
- * such a read searches the RocksDB memtable and the filters of every level before it misses; it was
- * about 40 % of the dedup stage's CPU time.
+ * the state read for an id it has certainly never stored. Nearly every event carries a new id. Such
+ * a read searches the RocksDB memtable and the filters of every level before it misses, and in the
+ * benchmark it took about 40 % of the dedup stage's CPU time.
  *
  * <p>The filter only ever answers "certainly not stored" or "perhaps stored"; the state stays the
  * single source of truth, and a "perhaps" is always checked against it. An id is never removed from
  * a Bloom filter, so the filter is split into {@value #GENERATIONS} generations, each holding the
  * ids stored during at most half a TTL. A generation whose last id was stored more than one TTL
- * (plus a margin) ago holds only expired ids, and is cleared for reuse.
+ * (plus a margin) ago contains only expired ids, and is cleared for reuse.
  *
  * <p>When every generation is full and none has expired, an id is stored without being recorded.
  * From then until one TTL after the last such id, the filter's "certainly not stored" no longer
@@ -21,7 +21,8 @@ import java.util.Arrays;
  *
  * <p>Each generation is a blocked Bloom filter: all bits of one id lie in one 64-byte block, so a
  * lookup touches one cache line. At {@value #BITS_PER_ID} bits per id and {@value #BITS_SET} bits
- * set per id, about 1 % of new ids read the state anyway.
+ * set per id, a full generation reports about 1 % of new ids as perhaps stored. A lookup checks
+ * every generation, so with several full ones 1 % to 4 % of new ids read the state anyway.
  *
  * <p>Not thread-safe; a dedup subtask owns one.
  */
@@ -53,6 +54,10 @@ public final class SeenIdFilter {
     static final long EXPIRY_MARGIN_MILLIS = 60_000;
 
     private final long ttlMillis;
+
+    /** The TTL plus {@link #EXPIRY_MARGIN_MILLIS}, saturated at {@link Long#MAX_VALUE}. */
+    private final long expiryMillis;
+
     private final long spanMillis;
     private final int blocksPerGeneration;
     private final long idsPerGeneration;
@@ -80,11 +85,21 @@ public final class SeenIdFilter {
                     "bytes must be between " + MIN_BYTES + " and " + MAX_BYTES + ": " + bytes);
         }
         this.ttlMillis = ttlMillis;
+        this.expiryMillis = saturatedAdd(ttlMillis, EXPIRY_MARGIN_MILLIS);
         this.spanMillis = Math.max(1, ttlMillis / 2);
         long bitsPerGeneration = bytes / GENERATIONS * Byte.SIZE;
         this.blocksPerGeneration = (int) (bitsPerGeneration / (BLOCK_LONGS * Long.SIZE));
         this.idsPerGeneration =
                 Math.max(1, (long) blocksPerGeneration * BLOCK_LONGS * Long.SIZE / BITS_PER_ID);
+        // All memory up front, so a size the heap cannot take fails when the task starts.
+        for (int i = 0; i < GENERATIONS; i++) {
+            generations[i] = new Generation(blocksPerGeneration);
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
     /** Returns the 64-bit hash of an id that {@link #mightContain} and {@link #add} take. */
@@ -111,7 +126,7 @@ public final class SeenIdFilter {
             return true;
         }
         for (Generation generation : generations) {
-            if (generation != null && generation.contains(hash, blocksPerGeneration)) {
+            if (generation.used && generation.contains(hash, blocksPerGeneration)) {
                 return true;
             }
         }
@@ -128,7 +143,7 @@ public final class SeenIdFilter {
         Generation target = activeGeneration(now);
         if (target == null) {
             unrecorded++;
-            untrustedUntil = Math.max(untrustedUntil, now + ttlMillis + EXPIRY_MARGIN_MILLIS);
+            untrustedUntil = Math.max(untrustedUntil, saturatedAdd(now, expiryMillis));
             return false;
         }
         target.add(hash, blocksPerGeneration, now);
@@ -150,15 +165,9 @@ public final class SeenIdFilter {
         return idsPerGeneration;
     }
 
-    /** Returns the bytes of the generations allocated so far. */
-    public long allocatedBytes() {
-        long bytes = 0;
-        for (Generation generation : generations) {
-            if (generation != null) {
-                bytes += (long) generation.bits.length * Long.BYTES;
-            }
-        }
-        return bytes;
+    /** Returns the bytes of all generations, at most the size given to the constructor. */
+    public long bytes() {
+        return (long) GENERATIONS * blocksPerGeneration * BLOCK_LONGS * Long.BYTES;
     }
 
     /**
@@ -172,20 +181,15 @@ public final class SeenIdFilter {
                 && now - active.firstAdded < spanMillis) {
             return active;
         }
-        int free = -1;
-        for (int i = 0; i < GENERATIONS; i++) {
-            Generation generation = generations[i];
-            if (generation == null) {
-                free = i;
-                break;
-            }
-            if (generation != active
-                    && now - generation.lastAdded > ttlMillis + EXPIRY_MARGIN_MILLIS) {
-                free = i;
+        Generation free = null;
+        for (Generation generation : generations) {
+            if (!generation.used
+                    || (generation != active && now - generation.lastAdded > expiryMillis)) {
+                free = generation;
                 break;
             }
         }
-        if (free < 0) {
+        if (free == null) {
             if (active != null && active.count < idsPerGeneration) {
                 // No generation to move on to yet: the active one keeps taking ids. Its span grows
                 // past half a TTL, which only delays the time it can be cleared.
@@ -193,32 +197,36 @@ public final class SeenIdFilter {
             }
             return null;
         }
-        Generation generation = generations[free];
-        if (generation == null) {
-            generation = new Generation(blocksPerGeneration);
-            generations[free] = generation;
-        } else {
-            generation.clear();
-        }
-        generation.firstAdded = now;
-        active = generation;
-        return generation;
+        free.start(now);
+        active = free;
+        return free;
     }
 
-    /** One blocked Bloom filter with the processing times of its first and last id. */
+    /** One blocked Bloom filter with the processing times of its first and latest id. */
     private static final class Generation {
         final long[] bits;
+        boolean used;
         long count;
         long firstAdded;
-        long lastAdded;
+
+        /**
+         * The latest processing time an id was added at. It never moves back, also when the clock
+         * does, so a generation is never cleared before the TTL of an id in it has passed.
+         */
+        long lastAdded = Long.MIN_VALUE;
 
         Generation(int blocks) {
             this.bits = new long[blocks * BLOCK_LONGS];
         }
 
-        void clear() {
-            Arrays.fill(bits, 0L);
+        void start(long now) {
+            if (used) {
+                Arrays.fill(bits, 0L);
+            }
+            used = true;
             count = 0;
+            firstAdded = now;
+            lastAdded = now;
         }
 
         void add(long hash, int blocks, long now) {
@@ -230,7 +238,7 @@ public final class SeenIdFilter {
                 bitBits >>>= 9;
             }
             count++;
-            lastAdded = now;
+            lastAdded = Math.max(lastAdded, now);
         }
 
         boolean contains(long hash, int blocks) {

@@ -46,7 +46,7 @@ public final class PipelineMetrics {
 
     /**
      * Reads of the dedup state. Without a filter, one per event; with the id filter, about one per
-     * duplicate plus 1 % of the new ids, and one per event while the filter is full.
+     * duplicate plus 1 % to 4 % of the new ids, and one per event while the filter is full.
      */
     public static final String DEDUP_STATE_READS = "dedupStateReads";
 

@@ -193,7 +193,7 @@ class JobConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("'dedup.ttl'")
                 .hasMessageContaining("999999999999d")
-                .hasMessageContaining("at most 106751991d");
+                .hasMessageContaining("at most 106751991167d");
         assertThatThrownBy(() -> load("--set", "windows=tumbling:999999999999d"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("'windows'");

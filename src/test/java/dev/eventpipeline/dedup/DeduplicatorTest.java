@@ -4,6 +4,7 @@ import dev.eventpipeline.model.Event;
 import dev.eventpipeline.testing.TestEvents;
 
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.IllegalConfigurationException;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
@@ -21,6 +22,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class DeduplicatorTest {
 
@@ -219,6 +222,18 @@ class DeduplicatorTest {
             process(restored, "new", 3);
 
             assertThat(emittedIds(restored)).containsExactly("new=3.0");
+        }
+    }
+
+    @Test
+    void filterAboveHalfTheHeapFailsAtStart() throws Exception {
+        long tooLarge = Runtime.getRuntime().maxMemory() / 2 + 1;
+        assumeTrue(tooLarge <= SeenIdFilter.MAX_BYTES, "the heap is larger than any filter");
+        try (var harness = harness(tooLarge, false)) {
+            assertThatThrownBy(harness::open)
+                    .isInstanceOf(IllegalConfigurationException.class)
+                    .hasMessageContaining("'dedup.filter-memory'")
+                    .hasMessageContaining("more than half of this TaskManager's heap");
         }
     }
 

@@ -53,7 +53,7 @@ class SeenIdFilterTest {
     void emptyFilterFindsNothing() {
         SeenIdFilter filter = smallest();
         assertThat(filter.mightContain(SeenIdFilter.hash("a"), 0)).isFalse();
-        assertThat(filter.allocatedBytes()).isZero();
+        assertThat(filter.bytes()).isEqualTo(SeenIdFilter.MIN_BYTES);
     }
 
     @Test
@@ -68,13 +68,11 @@ class SeenIdFilterTest {
         }
         assertThat(filter.mightContain(hash("old", 7), TTL)).isTrue();
 
-        // The first generation's last id is now older than the TTL plus the margin: it is
-        // cleared and takes the new ids, so the old ones are gone and no memory is added.
-        long allocated = filter.allocatedBytes();
+        // The first generation's last id is now older than the TTL plus the margin, and the two
+        // unused generations come after it: it is cleared and takes the new ids.
         for (int i = 0; i < 1000; i++) {
             filter.add(hash("new", i), EXPIRED);
         }
-        assertThat(filter.allocatedBytes()).isEqualTo(allocated);
         int oldReported = 0;
         for (int i = 0; i < 1000; i++) {
             if (filter.mightContain(hash("old", i), EXPIRED)) {
@@ -133,6 +131,37 @@ class SeenIdFilterTest {
 
         assertThat(filter.add(SeenIdFilter.hash("late in the fourth"), TTL)).isTrue();
         assertThat(filter.isTrusted(TTL)).isTrue();
+    }
+
+    @Test
+    void clockStepBackKeepsGeneration() {
+        SeenIdFilter filter = smallest();
+        long storedAt = 600_000;
+        filter.add(SeenIdFilter.hash("x"), storedAt);
+        // The clock steps back ten minutes while the first generation fills up, and the other
+        // three fill at that earlier time too.
+        for (int i = 1; i < SeenIdFilter.GENERATIONS * filter.idsPerGeneration(); i++) {
+            assertThat(filter.add(hash("after the step", i), 0)).isTrue();
+        }
+
+        // One moment before "x" expires, a new id needs a generation: one of the others is
+        // cleared, not the one that contains "x".
+        long beforeExpiry = storedAt + TTL + SeenIdFilter.EXPIRY_MARGIN_MILLIS - 1;
+        assertThat(filter.add(SeenIdFilter.hash("new"), beforeExpiry)).isTrue();
+        assertThat(filter.mightContain(SeenIdFilter.hash("x"), beforeExpiry)).isTrue();
+    }
+
+    @Test
+    void hugeTtlKeepsFullFilterUntrusted() {
+        SeenIdFilter filter = new SeenIdFilter(Long.MAX_VALUE - 1, SeenIdFilter.MIN_BYTES);
+        long now = 1_800_000_000_000L;
+        for (int i = 0; i < SeenIdFilter.GENERATIONS * filter.idsPerGeneration(); i++) {
+            filter.add(hash("id", i), now);
+        }
+        assertThat(filter.add(SeenIdFilter.hash("unrecorded"), now)).isFalse();
+
+        assertThat(filter.isTrusted(now + 365L * 86_400_000L)).isFalse();
+        assertThat(filter.mightContain(SeenIdFilter.hash("unrecorded"), now + 1)).isTrue();
     }
 
     @Test
