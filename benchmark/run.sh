@@ -14,9 +14,10 @@
 # and stops everything it started when it ends. Results go to <that directory>/results/<run id>/.
 #
 # --native-profile true runs every TaskManager with async-profiler (fetched from Maven Central
-# once), which samples native frames such as RocksDB's too. Each TaskManager writes its profile
-# when it stops, to <that directory>/profiles/taskmanager-<pid>.collapsed; summarise one with
-# dev.eventpipeline.bench.CollapsedTop (see docs/benchmarks.md).
+# once; Linux on x86_64 only), which samples native frames such as RocksDB's too. The run first
+# empties <that directory>/profiles/, and each TaskManager writes its profile there when it stops,
+# as taskmanager-<pid>.collapsed; the benchmark's log names the TaskManager pid of every round.
+# Summarise one with dev.eventpipeline.bench.CollapsedTop (see docs/benchmarks.md).
 
 set -euo pipefail
 
@@ -74,18 +75,17 @@ build_benchmark() {
 # Fetches async-profiler's native library once and prints the TaskManager JVM option that loads
 # it: CPU samples every 2 ms, per thread, written in collapsed form when the JVM exits.
 async_profiler_option() {
-    [[ "$(uname -s)-$(uname -m)" == Linux-x86_64 ]] ||
-        die "--native-profile needs Linux on x86_64, the one async-profiler build fetched here"
     local dir="$BENCH_HOME/tools/async-profiler-$ASYNC_PROFILER_VERSION"
     local library="$dir/linux-x64/libasyncProfiler.so"
     if [[ ! -f "$library" ]]; then
         info "fetching async-profiler $ASYNC_PROFILER_VERSION from Maven Central"
-        mvn -q -B dependency:copy \
+        mvn -q -B -f "$REPO_ROOT/benchmark/pom.xml" dependency:copy \
             -Dartifact="tools.profiler:async-profiler:$ASYNC_PROFILER_VERSION:jar:linux-x64" \
             -DoutputDirectory="$dir" >&2 || die "fetching async-profiler failed"
         (cd "$dir" && jar xf "async-profiler-$ASYNC_PROFILER_VERSION-linux-x64.jar" \
             linux-x64/libasyncProfiler.so) || die "unpacking async-profiler failed"
     fi
+    rm -rf "$BENCH_HOME/profiles"
     mkdir -p "$BENCH_HOME/profiles"
     echo "-agentpath:$library=start,event=cpu,interval=2ms,threads,collapsed,file=$BENCH_HOME/profiles/taskmanager-%p.collapsed"
 }
@@ -110,19 +110,29 @@ main() {
     local native_profile=false
     local passed=()
     while [[ $# -gt 0 ]]; do
-        if [[ "$1" == --native-profile ]]; then
-            [[ $# -ge 2 ]] || die "--native-profile needs a value: true or false"
-            native_profile="$2"
-            shift 2
-            continue
-        fi
-        passed+=("$1")
-        shift
+        case "$1" in
+            --native-profile)
+                [[ $# -ge 2 ]] || die "--native-profile needs a value: true or false"
+                native_profile="$2"
+                shift 2
+                ;;
+            --native-profile=*)
+                native_profile="${1#--native-profile=}"
+                shift
+                ;;
+            *)
+                passed+=("$1")
+                shift
+                ;;
+        esac
     done
     case "$native_profile" in
         true | false) ;;
         *) die "--native-profile is '$native_profile': expected true or false" ;;
     esac
+    if [[ "$native_profile" == true && "$(uname -s)-$(uname -m)" != Linux-x86_64 ]]; then
+        die "--native-profile needs Linux on x86_64, the one async-profiler build fetched here"
+    fi
 
     build_job
     build_benchmark
@@ -130,6 +140,9 @@ main() {
         EVENT_PIPELINE_FLINK_TM_JAVA_OPTS="$(async_profiler_option)"
         export EVENT_PIPELINE_FLINK_TM_JAVA_OPTS
         info "TaskManagers run with async-profiler; profiles go to $BENCH_HOME/profiles/"
+    else
+        # JVM options from the caller's shell would skew the measured CPU.
+        unset EVENT_PIPELINE_FLINK_TM_JAVA_OPTS
     fi
 
     if broker status >/dev/null 2>&1; then

@@ -23,7 +23,9 @@
 #   EVENT_PIPELINE_FLINK_RPC_PORT       JobManager RPC port (default: jobmanager.rpc.port, 6123)
 #   EVENT_PIPELINE_FLINK_METRICS_PORTS  Prometheus reporter port range (default 9250-9260)
 #   EVENT_PIPELINE_FLINK_TM_JAVA_OPTS   extra JVM options of the TaskManagers, such as a profiler
-#                                       agent (env.java.opts.taskmanager; default: none)
+#                                       agent (env.java.opts.taskmanager; default: none). Read by
+#                                       'start' only, and split at spaces, so no option may
+#                                       contain one
 # The three ports let several clusters (say, a test suite's and a developer's) share one host;
 # each needs its own EVENT_PIPELINE_HOME as well.
 

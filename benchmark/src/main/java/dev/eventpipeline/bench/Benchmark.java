@@ -299,7 +299,11 @@ public final class Benchmark {
                         "filename=" + recording);
             }
             String jobId = cluster.submit(jobArguments(jar, name, output, deadLetters, true));
-            LOG.info("Submitted job {} ({})", name, jobId);
+            LOG.info(
+                    "Submitted job {} ({}) to the TaskManager with pid {}",
+                    name,
+                    jobId,
+                    taskManager);
             JobDone done = new JobDone(cluster, jobId);
             watcher.await(expectedAggregates, done, QUIET, RUN_TIMEOUT);
             long end = watcher.lastArrivalMillis();

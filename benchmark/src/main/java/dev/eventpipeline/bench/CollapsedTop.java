@@ -20,10 +20,12 @@ public final class CollapsedTop {
 
     private CollapsedTop() {}
 
+    private static final String USAGE = "usage: CollapsedTop FILE.collapsed [THREAD_PREFIX [N]]";
+
     public static void main(String[] args) throws IOException {
-        if (args.length < 1) {
-            throw new IllegalArgumentException(
-                    "usage: CollapsedTop FILE.collapsed [THREAD_PREFIX [N]]");
+        if (args.length < 1 || args.length > 3 || (args.length == 3 && !args[2].matches("\\d+"))) {
+            System.err.println(USAGE);
+            System.exit(2);
         }
         String prefix = args.length > 1 ? args[1] : null;
         int limit = args.length > 2 ? Integer.parseInt(args[2]) : 25;
