@@ -456,6 +456,11 @@ class EventParserFuzzTest {
         if (random.nextInt(3) == 0) {
             offsetMinutes = 0;
         }
+        if (millis + offsetMinutes * 60_000L >= EventTimeParser.MAX_EXCLUSIVE) {
+            // Local time in year 10000 has no four-digit year, so RFC 3339 cannot write this
+            // instant with a positive offset; the negative one can.
+            offsetMinutes = -offsetMinutes;
+        }
         java.time.LocalDateTime local =
                 LocalDateTime.ofEpochSecond(
                         Math.floorDiv(millis, 1000),
