@@ -53,8 +53,6 @@ public final class SeenIdFilter {
      */
     static final long EXPIRY_MARGIN_MILLIS = 60_000;
 
-    private final long ttlMillis;
-
     /** The TTL plus {@link #EXPIRY_MARGIN_MILLIS}, saturated at {@link Long#MAX_VALUE}. */
     private final long expiryMillis;
 
@@ -84,7 +82,6 @@ public final class SeenIdFilter {
             throw new IllegalArgumentException(
                     "bytes must be between " + MIN_BYTES + " and " + MAX_BYTES + ": " + bytes);
         }
-        this.ttlMillis = ttlMillis;
         this.expiryMillis = saturatedAdd(ttlMillis, EXPIRY_MARGIN_MILLIS);
         this.spanMillis = Math.max(1, ttlMillis / 2);
         long bitsPerGeneration = bytes / GENERATIONS * Byte.SIZE;
