@@ -4,6 +4,7 @@ import dev.eventpipeline.job.OperatorIds;
 import dev.eventpipeline.testing.FlinkCluster;
 import dev.eventpipeline.testing.KafkaTestIo;
 import dev.eventpipeline.testing.OutputChecks;
+import dev.eventpipeline.testing.SharedClusterTest;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -3,6 +3,7 @@ package dev.eventpipeline.cluster;
 import dev.eventpipeline.testing.ExactlyOnceCheck;
 import dev.eventpipeline.testing.FlinkCluster;
 import dev.eventpipeline.testing.LiveInput;
+import dev.eventpipeline.testing.SharedClusterTest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;

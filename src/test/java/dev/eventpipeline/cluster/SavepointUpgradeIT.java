@@ -4,6 +4,7 @@ import dev.eventpipeline.metrics.PipelineMetrics;
 import dev.eventpipeline.testing.ExactlyOnceCheck;
 import dev.eventpipeline.testing.FlinkCluster;
 import dev.eventpipeline.testing.LiveInput;
+import dev.eventpipeline.testing.SharedClusterTest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;

@@ -2,6 +2,7 @@ package dev.eventpipeline.cluster;
 
 import dev.eventpipeline.testing.ExactlyOnceCheck;
 import dev.eventpipeline.testing.LiveInput;
+import dev.eventpipeline.testing.SharedClusterTest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;

@@ -2,17 +2,13 @@ package dev.eventpipeline.metrics;
 
 import dev.eventpipeline.testing.ExportedMetrics;
 import dev.eventpipeline.testing.FlinkCluster;
-import dev.eventpipeline.testing.KafkaBroker;
 import dev.eventpipeline.testing.KafkaTestIo;
 import dev.eventpipeline.testing.MonitoringFiles;
 import dev.eventpipeline.testing.PrometheusScrape;
-import dev.eventpipeline.testing.SharedFlinkCluster;
-import dev.eventpipeline.testing.SharedKafkaBroker;
+import dev.eventpipeline.testing.SharedClusterTest;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * zero once the input is consumed. The event-time lag must follow the watermark, and every metric
  * that the alert rules and the dashboard use must be exported.
  */
-class PrometheusMetricsIT {
+class PrometheusMetricsIT extends SharedClusterTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusMetricsIT.class);
 
@@ -49,20 +45,6 @@ class PrometheusMetricsIT {
             Pattern.compile("Started PrometheusReporter HTTP server on port (\\d+)");
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
     private static final long WINDOW_MILLIS = 10_000;
-
-    private static FlinkCluster cluster;
-    private static KafkaBroker broker;
-
-    @BeforeAll
-    static void startCluster() {
-        broker = SharedKafkaBroker.get();
-        cluster = SharedFlinkCluster.get();
-    }
-
-    @AfterEach
-    void cancelJobs() {
-        SharedFlinkCluster.cancelRunningJobs();
-    }
 
     @Test
     void scrapeShowsInputMakeupAndLag() throws Exception {
