@@ -112,7 +112,7 @@ main() {
     while [[ $# -gt 0 ]]; do
         case "$1" in
             --native-profile)
-                [[ $# -ge 2 ]] || die "--native-profile needs a value: true or false"
+                [[ $# -ge 2 ]] || die "missing value after --native-profile: expected true or false"
                 native_profile="$2"
                 shift 2
                 ;;

@@ -135,7 +135,7 @@ public class Deduplicator extends KeyedProcessFunction<String, Event, Event> {
         filterTrusted = created.isTrusted(now);
         if (filterTrusted) {
             LOG.info(
-                    "Dedup subtask {}: id filter of {} bytes, {} ids per generation, holds the {}"
+                    "Dedup subtask {}: id filter of {} bytes, {} ids per generation, contains the {}"
                             + " restored ids",
                     subtask(),
                     created.bytes(),
@@ -143,7 +143,7 @@ public class Deduplicator extends KeyedProcessFunction<String, Event, Event> {
                     restored);
         } else {
             LOG.warn(
-                    "Dedup subtask {}: the restored state holds more ids than the id filter of {}"
+                    "Dedup subtask {}: the restored state contains more ids than the id filter of {}"
                             + " bytes takes ({} recorded); every event reads the state until one"
                             + " TTL ({}) has passed. A larger dedup.filter-memory avoids this.",
                     subtask(),
@@ -198,7 +198,7 @@ public class Deduplicator extends KeyedProcessFunction<String, Event, Event> {
         } else if (filter.isTrusted(now)) {
             filterTrusted = true;
             LOG.info(
-                    "Dedup subtask {}: the id filter holds every stored id again ({} ids went"
+                    "Dedup subtask {}: the id filter contains every stored id again ({} ids went"
                             + " unrecorded, all expired now); new ids skip the state read",
                     subtask(),
                     filter.unrecordedIds());

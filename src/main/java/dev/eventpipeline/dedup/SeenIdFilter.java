@@ -8,7 +8,7 @@ import java.util.Arrays;
  * a read searches the RocksDB memtable and the filters of every level before it misses, and in the
  * benchmark it took about 40 % of the dedup stage's CPU time.
  *
- * <p>The filter only ever answers "certainly not stored" or "perhaps stored"; the state stays the
+ * <p>The filter only ever returns "certainly not stored" or "perhaps stored". The state stays the
  * single source of truth, and a "perhaps" is always checked against it. An id is never removed from
  * a Bloom filter, so the filter is split into {@value #GENERATIONS} generations, each holding the
  * ids stored during at most half a TTL. A generation whose last id was stored more than one TTL

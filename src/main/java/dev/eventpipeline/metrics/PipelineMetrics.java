@@ -45,8 +45,8 @@ public final class PipelineMetrics {
     public static final String DEDUP_IDS_STORED = "dedupIdsStored";
 
     /**
-     * Reads of the dedup state. Without a filter, one per event; with the id filter, about one per
-     * duplicate plus 1 % to 4 % of the new ids, and one per event while the filter is full.
+     * Reads of the dedup state. Without a filter or while it is full, there is one per event. With
+     * the id filter, there is about one per duplicate plus one for 1 % to 4 % of the new ids.
      */
     public static final String DEDUP_STATE_READS = "dedupStateReads";
 
